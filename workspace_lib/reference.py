@@ -1,0 +1,52 @@
+"""Reference data of French territories (INSEE COG), shipped with the package.
+
+Built by ``scripts/build_reference.py`` from @etalab/decoupage-administratif 6.0.0 (INSEE COG
+and BANATIC, Licence Ouverte). Tables: communes, epci, departements, regions.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import pandas as pd
+
+TABLES = ("communes", "epci", "departements", "regions")
+_CODE_COLUMNS = {
+    "communes": ["code_insee", "departement", "region", "siren", "epci_siren"],
+    "epci": ["siren", "departement", "region"],
+    "departements": ["code", "region", "chef_lieu"],
+    "regions": ["code", "chef_lieu"],
+}
+
+
+@functools.cache
+def table(name: str) -> pd.DataFrame:
+    """One reference table as a DataFrame (codes kept as text). Do not modify the result."""
+    if name not in TABLES:
+        raise KeyError(f"Table de référence inconnue : {name!r} (connues : {', '.join(TABLES)})")
+    path = resources.files("workspace_lib") / "data" / f"{name}.csv.gz"
+    with resources.as_file(path) as file:
+        return pd.read_csv(file, dtype={c: "string" for c in _CODE_COLUMNS[name]})
+
+
+def departement(code: str) -> dict:
+    """The row of one département, as a dict; a clear error if the code is unknown."""
+    deps = table("departements")
+    row = deps[deps["code"] == code]
+    if row.empty:
+        raise KeyError(f"Département inconnu : {code!r}")
+    return row.iloc[0].to_dict()
+
+
+def communes_of(departement_code: str) -> pd.DataFrame:
+    """The current communes of a département."""
+    communes = table("communes")
+    return communes[communes["departement"] == departement_code].reset_index(drop=True)
+
+
+def epci_of(departement_code: str) -> pd.DataFrame:
+    """The EPCI with at least one member commune in the département."""
+    sirens = set(communes_of(departement_code)["epci_siren"].dropna())
+    epci = table("epci")
+    return epci[epci["siren"].isin(sirens)].reset_index(drop=True)
