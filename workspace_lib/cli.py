@@ -30,7 +30,18 @@ def _parse_years(text: str) -> list[int]:
     return sorted(set(years))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _FrenchErrors(click.Group):
+    """Turns expected failures (missing file, bad settings) into a French message, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (FileNotFoundError, ValueError, PermissionError) as exc:
+            click.echo(f"Erreur : {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_FrenchErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--workspace",
     "workspace_dir",

@@ -106,8 +106,8 @@ TYPES_EMPLOYEUR = (
 )
 
 # Accepted spellings of booleans (after normalisation to upper case without accents).
-TRUE_WORDS = ("OUI", "O", "1", "VRAI", "TRUE", "X")
-FALSE_WORDS = ("NON", "N", "0", "FAUX", "FALSE")
+TRUE_WORDS = ("OUI", "O", "1", "VRAI", "TRUE", "T", "X")
+FALSE_WORDS = ("NON", "N", "0", "FAUX", "FALSE", "F")
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 

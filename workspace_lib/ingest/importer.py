@@ -1,0 +1,288 @@
+"""The import: read every source, validate it, pseudonymise it, and load it all or nothing.
+
+Staging happens in an in-memory DuckDB database. The warehouse is attached read-only while the
+data are checked, and read-write only once everything is valid, for one transaction that
+replaces the employer-years the batch brings. A refused import never opens the warehouse for
+writing; a process killed during the load leaves the warehouse as it was (DuckDB rolls back an
+uncommitted transaction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..config import Workspace
+from ..file_formats import FILE_KINDS, LOAD_ORDER, FileKind, detect_kind
+from ..fr import pluriel
+from ..warehouse import SCHEMA_VERSION, current_version, migrate
+from . import crosscheck, postgres, readers
+from .crosscheck import TypedFile
+from .errors import ImportRejected, Problem
+from .pseudonymise import hmac_pads, pseudonym_sql
+from .validate import check_rows, fill_ref_values, staging_view
+
+# Columns the warehouse stores, per file kind (identifiers are dropped or pseudonymised).
+_DERIVED = {
+    "employeurs": {"siren": 'substr("t$siret", 1, 9)'},
+    "agents": {"annee_naissance": 'CAST(year("t$date_naissance") AS SMALLINT)'},
+}
+# Direct identifiers never stored: names and NIR dropped, matricule replaced by a pseudonym,
+# birth date reduced to the birth year.
+_DROPPED_KINDS = frozenset({"identifier", "nir"})
+_DROPPED_COLUMNS = frozenset({"date_naissance"})
+
+
+@dataclass
+class Outcome:
+    """What happened to one source."""
+
+    source: str
+    kind: str
+    rows: int
+    employer_years: int
+    result: str  # "importe" or "deja_importe"
+
+
+@dataclass
+class ImportReport:
+    """The outcome of an accepted import."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def describe(self) -> str:
+        lines = []
+        for o in self.outcomes:
+            if o.result == "deja_importe":
+                lines.append(f"  - {o.source} : déjà importé à l'identique, rien à faire")
+            else:
+                lines.append(f"  - {o.source} ({o.kind}) : {pluriel(o.rows, 'ligne chargée', 'lignes chargées')}, "
+                             f"{pluriel(o.employer_years, 'employeur-année', 'employeurs-années')}")
+        loaded = sum(o.rows for o in self.outcomes if o.result == "importe")
+        head = (f"Import terminé : {pluriel(loaded, 'ligne chargée', 'lignes chargées')} depuis "
+                f"{pluriel(len(self.outcomes), 'source')}.")
+        return "\n".join([head, *lines])
+
+
+def _select_columns(kind: FileKind) -> list[tuple[str, str]]:
+    """(warehouse column, SQL over the staging view) for one kind of file."""
+    cols = [(c.name, f'"t${c.name}"') for c in kind.columns
+            if c.kind not in _DROPPED_KINDS and c.name not in _DROPPED_COLUMNS]
+    cols += list(_DERIVED.get(kind.name, {}).items())
+    if "matricule" in kind.column_names:
+        cols.append(("agent_id", pseudonym_sql('"t$siret"', '"t$matricule"')))
+    return cols
+
+
+def _journal(workspace: Workspace, entries: list[dict]) -> None:
+    """Append to the imports journal (JSON lines): who, what, outcome; never a data value."""
+    workspace.logs_dir.mkdir(parents=True, exist_ok=True)
+    with (workspace.logs_dir / "imports.jsonl").open("a", encoding="utf-8") as fh:
+        for entry in entries:
+            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+class _Import:
+    """One run of ``import_sources``."""
+
+    def __init__(self, workspace: Workspace, year: int | None, user: str, progress: Progress):
+        self.workspace = workspace
+        self.year = year
+        self.user = user
+        self.progress = progress
+        self.started = dt.datetime.now(dt.timezone.utc)
+        workspace.ensure()
+        self.workdir = Path(tempfile.mkdtemp(prefix="import-", dir=workspace.root))
+        self.con = duckdb.connect(":memory:", config={"temp_directory": str(self.workdir / "spill")})
+        fill_ref_values(self.con, FILE_KINDS)
+        self.has_warehouse = workspace.warehouse_path.exists()
+        if self.has_warehouse:
+            self.con.execute("ATTACH ? AS wh (READ_ONLY)", [str(workspace.warehouse_path)])
+            if current_version(self.con, "wh") < SCHEMA_VERSION:
+                self.con.execute("DETACH wh")
+                self.has_warehouse = False  # an older schema: upgraded when loading
+        self.problems: list[Problem] = []
+        self.total = 0
+
+    def close(self) -> None:
+        self.con.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _add(self, problems: list[Problem], total: int | None = None) -> None:
+        self.problems.extend(problems)
+        self.total += len(problems) if total is None else total
+
+    # -- reading and row checks ------------------------------------------------------------
+    def stage(self, number: int, path: Path, source: str | None) -> TypedFile | None:
+        raw_name = f"raw_{number}"
+        if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+            raw = readers.read_csv(self.con, path, raw_name, self.workdir, source)
+        else:
+            raw = readers.read_path(self.con, path, raw_name, self.workdir)
+        kind = detect_kind(raw.columns)
+        if kind is None:
+            raise ImportRejected([Problem(raw.source, row=1, rule=(
+                "type de fichier non reconnu : l'en-tête doit contenir les colonnes d'un fichier "
+                "d'employeurs, d'agents, d'absences ou de formations"))])
+        problems = [Problem(raw.source, row=1, column=c, rule=f"colonne inconnue dans un fichier de {kind.label}")
+                    for c in raw.columns if c not in kind.column_names]
+        missing = [c for c in kind.columns if c.required and c.name not in raw.columns
+                   and not (c.name == "annee" and self.year is not None)]
+        problems += [Problem(raw.source, row=1, column=c.name, rule=(
+            "colonne obligatoire absente" + (" (ou indiquez --annee)" if c.name == "annee" else "")))
+            for c in missing]
+        if problems:
+            raise ImportRejected(problems)
+        if "annee" not in raw.columns:
+            self.con.execute(f'ALTER TABLE "{raw.table}" ADD COLUMN annee VARCHAR')
+            self.con.execute(f'UPDATE "{raw.table}" SET annee = ?', [str(self.year)])
+            raw.columns.append("annee")
+        if self._already_loaded(raw.sha256, kind):
+            self.con.execute(f'DROP TABLE "{raw.table}"')
+            self.skipped.append(Outcome(raw.source, kind.name, raw.rows, 0, "deja_importe"))
+            return None
+        view = f"v_{number}"
+        staging_view(self.con, kind, raw, view)
+        problems, total = check_rows(self.con, kind, raw, view, self.year)
+        if problems:
+            self._add(problems, total)
+            return None
+        typed = f"typed_{number}"
+        select = ", ".join(f"{sql} AS {name}" for name, sql in _select_columns(kind))
+        params = {"ipad": self.pads[0], "opad": self.pads[1]} if "matricule" in kind.column_names else {}
+        self.con.execute(f'CREATE TABLE "{typed}" AS SELECT _ligne, {select} FROM "{view}"', params)
+        self.con.execute(f'DROP VIEW "{view}"')
+        self.con.execute(f'DROP TABLE "{raw.table}"')
+        return TypedFile(raw.source, kind, typed, raw.rows, raw.sha256)
+
+    def _already_loaded(self, sha256: str, kind: FileKind) -> bool:
+        """True if this exact content was imported and its data are still in the warehouse."""
+        if not self.has_warehouse:
+            return False
+        row = self.con.execute(
+            "SELECT import_id, employeurs_annees FROM wh.import_log WHERE sha256 = ? AND type_fichier = ? "
+            "ORDER BY import_id DESC LIMIT 1", [sha256, kind.name]).fetchone()
+        if row is None:
+            return False
+        current = self.con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT annee, siret FROM wh.{kind.table} WHERE import_id = ?)",
+            [row[0]]).fetchone()[0]
+        return current == row[1]
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self, files: list[TypedFile]) -> list[Outcome]:
+        if self.has_warehouse:
+            self.con.execute("DETACH wh")
+        self.con.execute("ATTACH ? AS wh", [str(self.workspace.warehouse_path)])
+        self.con.execute("USE wh")
+        migrate(self.con)
+        outcomes = []
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            files = sorted(files, key=lambda f: LOAD_ORDER[f.kind.name])
+            for kind in {f.kind.name: f.kind for f in files}.values():
+                for f in (f for f in files if f.kind is kind):
+                    self.con.execute(
+                        f"DELETE FROM {kind.table} WHERE (annee, siret) IN "
+                        f'(SELECT DISTINCT annee, siret FROM memory.main."{f.table}")')
+            next_id = self.con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchone()[0]
+            for import_id, f in enumerate(files, start=next_id):
+                columns = [name for name, _ in _select_columns(f.kind)] + ["import_id"]
+                select = ", ".join(columns[:-1])
+                self.con.execute(
+                    f"INSERT INTO {f.kind.table} ({', '.join(columns)}) "
+                    f'SELECT {select}, ? FROM memory.main."{f.table}"', [import_id])
+                years = self.con.execute(
+                    f'SELECT count(*), string_agg(DISTINCT CAST(annee AS VARCHAR), \',\' ORDER BY CAST(annee AS VARCHAR)) '
+                    f'FROM (SELECT DISTINCT annee, siret FROM memory.main."{f.table}")').fetchone()
+                self.con.execute(
+                    "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), 'importe')",
+                    [import_id, f.source, f.sha256, "postgresql" if f.source.startswith("postgres") else "fichier",
+                     f.kind.name, years[1], f.rows, years[0], self.user, self.started])
+                outcomes.append(Outcome(f.source, f.kind.name, f.rows, years[0], "importe"))
+                self.progress.advance(self.load_task)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("CHECKPOINT")
+        return outcomes
+
+    def run(self, sources: list[str]) -> ImportReport:
+        self.pads = hmac_pads(self.workspace.pseudonym_key())
+        self.skipped: list[Outcome] = []
+        items: list[tuple[Path, str | None]] = []
+        for src in readers.expand_paths(sources):
+            if src.startswith(("postgresql://", "postgres://")):
+                try:
+                    items.extend((path, name) for name, path in postgres.export_tables(src, self.workdir))
+                except ImportRejected as exc:
+                    self._add(exc.problems, exc.total)
+            else:
+                items.append((Path(src), None))
+        if not items and not self.problems:
+            raise ImportRejected([Problem(", ".join(sources), rule="aucun fichier à importer (.csv, .xlsx, .parquet)")])
+        read_task = self.progress.add_task("Lecture et contrôle", total=len(items))
+        files: list[TypedFile] = []
+        for number, (path, name) in enumerate(items):
+            try:
+                typed = self.stage(number, path, name)
+            except ImportRejected as exc:
+                self._add(exc.problems, exc.total)
+                typed = None
+            if typed is not None:
+                files.append(typed)
+            self.progress.advance(read_task)
+        if not self.problems and files:
+            self._add(*crosscheck.duplicates(self.con, files))
+            self._add(*crosscheck.unknown_employers(self.con, files, self.has_warehouse))
+            self._add(*crosscheck.unknown_agents(self.con, files, self.has_warehouse))
+        if self.problems:
+            raise ImportRejected(self.problems, self.total)
+        self.load_task = self.progress.add_task("Chargement dans l'entrepôt", total=len(files))
+        outcomes = self.load(files) if files else []
+        return ImportReport(outcomes + self.skipped)
+
+
+def import_sources(workspace: Workspace, sources: list[str], year: int | None = None,
+                   user: str | None = None, show_progress: bool | None = None) -> ImportReport:
+    """Import files, folders or ``postgresql://`` databases into the workspace's warehouse.
+
+    All or nothing: raises :class:`ImportRejected` (nothing changed) on any problem.
+    """
+    user = user or os.environ.get("WORKSPACE_USER") or getpass.getuser()
+    console = Console(stderr=True)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console,
+                        disable=not console.is_terminal if show_progress is None else not show_progress)
+    run = _Import(workspace, year, user, progress)
+    entry = {"debut": run.started.isoformat(), "utilisateur": user, "sources": [_safe(s) for s in sources]}
+    try:
+        with progress:
+            report = run.run(sources)
+    except ImportRejected as exc:
+        _journal(workspace, [{**entry, "resultat": "refuse", "erreurs": exc.total,
+                              "regles": sorted({p.rule for p in exc.problems})[:10]}])
+        raise
+    finally:
+        run.close()
+    _journal(workspace, [{**entry, "resultat": o.result, "source": o.source, "type": o.kind, "lignes": o.rows}
+                         for o in report.outcomes])
+    return report
+
+
+def _safe(source: str) -> str:
+    """A source as it may be logged (no password in a database URL)."""
+    if source.startswith(("postgresql://", "postgres://")):
+        return postgres.split_url(source)[2]
+    return source

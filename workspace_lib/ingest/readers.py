@@ -1,0 +1,295 @@
+"""Readers: bring a CSV, XLSX, Parquet file or a PostgreSQL table into a staging table of text.
+
+Every reader produces a staging table in an in-memory DuckDB connection, every column as text,
+with ``_ligne`` holding the row number a person sees (the header is row 1). Nothing is typed or
+judged here: validation does that, the same way for every source.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from ..file_formats import normalise_header
+from .errors import ImportRejected, Problem
+
+SUPPORTED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".parquet")
+DELIMITERS = (";", ",", "\t", "|")
+CHUNK = 16 * 1024 * 1024
+# A longer record is refused (a real RSU line is under 1 kB).
+MAX_LINE_BYTES = 1024 * 1024
+
+
+@dataclass
+class RawTable:
+    """A source brought into staging, untyped."""
+
+    source: str
+    table: str
+    columns: list[str]
+    rows: int
+    sha256: str
+    source_kind: str
+
+
+def _reject(source: str, rule: str, row: int | None = None) -> ImportRejected:
+    return ImportRejected([Problem(source, row=row, rule=rule)])
+
+
+def _check_header(source: str, header: list[str]) -> list[str]:
+    """Normalised names of a header; refuses empty and duplicated names."""
+    names = [normalise_header(h or "") for h in header]
+    problems = []
+    for i, name in enumerate(names, start=1):
+        if not name:
+            problems.append(Problem(source, row=1, rule=f"la colonne n° {i} n'a pas de nom"))
+        elif names.index(name) != i - 1:
+            problems.append(Problem(source, row=1, column=name, rule="colonne en double dans l'en-tête"))
+    if problems:
+        raise ImportRejected(problems)
+    return names
+
+
+# ---------------------------------------------------------------------------------------- CSV
+
+def _sniff_encoding(path: Path, source: str) -> tuple[str, str]:
+    """Return (encoding, sha256) of a text file; refuse binary and UTF-16/32 files."""
+    head = path.open("rb").read(4096)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+        raise _reject(
+            source,
+            "encodage non pris en charge (UTF-16 ou fichier binaire) : enregistrez le fichier "
+            "en CSV UTF-8 ou Windows-1252",
+        )
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    if utf8:
+        return "utf-8-sig", digest.hexdigest()
+    # Windows exports are cp1252; bytes cp1252 leaves undefined fall back to latin-1.
+    try:
+        with path.open("r", encoding="cp1252", newline="") as fh:
+            while fh.read(CHUNK):
+                pass
+        return "cp1252", digest.hexdigest()
+    except UnicodeDecodeError:
+        return "latin-1", digest.hexdigest()
+
+
+def _transcode(path: Path, encoding: str, workdir: Path) -> Path:
+    """Copy a non-UTF-8 text file to UTF-8 in ``workdir``."""
+    target = Path(tempfile.mkstemp(suffix=".csv", dir=workdir)[1])
+    with path.open("r", encoding=encoding, newline="") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(CHUNK):
+            dst.write(chunk)
+    return target
+
+
+def _first_line(path: Path, encoding: str, source: str) -> str:
+    with path.open("r", encoding=encoding, newline="") as fh:
+        line = fh.readline(MAX_LINE_BYTES + 1)
+    if len(line) > MAX_LINE_BYTES:
+        raise _reject(source, "ligne d'en-tête trop longue (plus de 1 Mo)", row=1)
+    line = line.rstrip("\r\n")
+    if not line.strip():
+        raise _reject(source, "fichier vide : la première ligne doit être l'en-tête des colonnes", row=1)
+    return line
+
+
+def _delimiter(header_line: str, source: str) -> str:
+    counts = {d: header_line.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.get)
+    if counts[best] == 0:
+        raise _reject(
+            source,
+            "séparateur de colonnes introuvable dans l'en-tête (attendu : point-virgule, "
+            "virgule ou tabulation)",
+            row=1,
+        )
+    return best
+
+
+_DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
+
+
+def _csv_error(source: str, message: str) -> ImportRejected:
+    """Translate a DuckDB CSV error into a French problem (never echoing the line)."""
+    match = _DUCKDB_LINE.search(message[:500])
+    row = int(match.group(1)) if match else None
+    head = message[:2000]
+    if "Maximum line size" in message[:200] or "maximum line size" in head or len(message) > MAX_LINE_BYTES:
+        rule = f"ligne trop longue (plus de {MAX_LINE_BYTES // 1024} Ko) : fichier corrompu ?"
+    elif "Expected Number of Columns" in head:
+        found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", head)
+        rule = (
+            f"nombre de colonnes incorrect ({found.group(2)} au lieu de {found.group(1)})"
+            if found
+            else "nombre de colonnes incorrect"
+        )
+    elif "unterminated quote" in head:
+        rule = "guillemet ouvert mais jamais fermé (fichier tronqué ?)"
+    elif "Invalid unicode" in head or "encoding" in head.lower():
+        rule = "caractères illisibles : encodage incohérent"
+    else:
+        rule = "fichier CSV illisible : " + head.splitlines()[0][:200]
+    return _reject(source, rule, row=row)
+
+
+def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path,
+             source: str | None = None) -> RawTable:
+    """Stage a delimited text file (any of ; , tab |; UTF-8 with or without BOM, cp1252)."""
+    source = source or str(path)
+    if path.stat().st_size == 0:
+        raise _reject(source, "fichier vide")
+    encoding, sha = _sniff_encoding(path, source)
+    header_line = _first_line(path, encoding, source)
+    delimiter = _delimiter(header_line, source)
+    header = next(csv.reader(io.StringIO(header_line), delimiter=delimiter))
+    names = _check_header(source, header)
+    readable = path if encoding == "utf-8-sig" else _transcode(path, encoding, workdir)
+    try:
+        con.execute(
+            f'CREATE TABLE "{table}" AS SELECT (row_number() OVER ()) + 1 AS _ligne, * '
+            "FROM read_csv(?, delim=?, quote='\"', escape='\"', header=true, auto_detect=false, "
+            "columns=?, strict_mode=true, max_line_size=?, parallel=true)",
+            [str(readable), delimiter, {n: "VARCHAR" for n in names}, MAX_LINE_BYTES],
+        )
+    except duckdb.Error as exc:
+        raise _csv_error(source, str(exc)) from None
+    finally:
+        if readable != path:
+            readable.unlink(missing_ok=True)
+    rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+    if rows == 0:
+        raise _reject(source, "aucune ligne de données après l'en-tête")
+    return RawTable(source, table, names, rows, sha, "csv")
+
+
+# --------------------------------------------------------------------------------------- XLSX
+
+def _cell_text(value: object) -> str | None:
+    """An Excel cell as text, in the forms validation accepts."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.timedelta):
+        return None
+    return str(value)
+
+
+def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str, source: str | None = None) -> RawTable:
+    """Stage the first sheet of an Excel workbook (.xlsx)."""
+    from python_calamine import CalamineWorkbook
+
+    source = source or str(path)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    if not zipfile.is_zipfile(path):
+        raise _reject(source, "ce fichier n'est pas un classeur Excel .xlsx valide")
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for broken workbooks
+        raise _reject(source, f"classeur Excel illisible ({type(exc).__name__})") from None
+    rows = [r for r in rows if any(v not in (None, "") for v in r)] if rows else []
+    if not rows:
+        raise _reject(source, "feuille vide : la première ligne doit être l'en-tête des colonnes")
+    header = [_cell_text(v) or "" for v in rows[0]]
+    names = _check_header(source, header)
+    data = rows[1:]
+    if not data:
+        raise _reject(source, "aucune ligne de données après l'en-tête")
+    columns = {"_ligne": pa.array(range(2, len(data) + 2), pa.int64())}
+    for i, name in enumerate(names):
+        columns[name] = pa.array([_cell_text(r[i]) if i < len(r) else None for r in data], pa.string())
+    arrow_table = pa.table(columns)  # noqa: F841 - read by DuckDB's replacement scan below
+    con.register("_xlsx_staging", arrow_table)
+    con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _xlsx_staging')
+    con.unregister("_xlsx_staging")
+    return RawTable(source, table, names, len(data), sha, "xlsx")
+
+
+# ------------------------------------------------------------------------------------ Parquet
+
+def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str, source: str | None = None) -> RawTable:
+    """Stage a Parquet file, every column cast to text."""
+    source = source or str(path)
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    try:
+        header = [d[0] for d in con.execute("SELECT * FROM read_parquet(?) LIMIT 0", [str(path)]).description]
+        names = _check_header(source, header)
+        select = ", ".join(f"CAST({_quote(h)} AS VARCHAR) AS {_quote(n)}" for h, n in zip(header, names))
+        con.execute(
+            f'CREATE TABLE "{table}" AS SELECT (row_number() OVER ()) AS _ligne, {select} FROM read_parquet(?)',
+            [str(path)],
+        )
+    except duckdb.Error:
+        raise _reject(source, "fichier Parquet illisible ou corrompu") from None
+    rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+    if rows == 0:
+        raise _reject(source, "aucune ligne de données")
+    return RawTable(source, table, names, rows, digest.hexdigest(), "parquet")
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def expand_paths(sources: list[str]) -> list[str]:
+    """Files of the given paths (folders are walked, sorted); database URLs kept as they are."""
+    out: list[str] = []
+    for src in sources:
+        if src.startswith(("postgresql://", "postgres://")):
+            out.append(src)
+            continue
+        path = Path(src)
+        if path.is_dir():
+            out.extend(str(p) for p in sorted(path.rglob("*")) if p.suffix.lower() in SUPPORTED_SUFFIXES)
+        else:
+            out.append(src)
+    return out
+
+
+def read_path(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path) -> RawTable:
+    """Stage one file, chosen by its extension."""
+    if not path.exists():
+        raise _reject(str(path), "fichier introuvable")
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return read_xlsx(con, path, table)
+    if suffix == ".parquet":
+        return read_parquet(con, path, table)
+    if suffix in (".csv", ".txt", ".tsv"):
+        return read_csv(con, path, table, workdir)
+    raise _reject(str(path), "format non pris en charge (attendu : .csv, .xlsx ou .parquet)")
