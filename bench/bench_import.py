@@ -1,0 +1,81 @@
+"""Benchmark: import of one national year (validation + pseudonymisation + load).
+
+Prints agent rows per second, peak memory of the import process, and the ratio against a plain
+``pandas.read_csv`` of the same files measured in the same run. Usage:
+
+    .venv/bin/python bench/bench_import.py [--data DIR] [--annee 2024]
+
+Without --data, the national demo data of that year are generated first (about a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKSPACE = ROOT / ".venv" / "bin" / "workspace"
+
+
+def _child(code: str) -> tuple[float, float]:
+    """Run Python code in a fresh process; (seconds, peak RSS in MB of that process)."""
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    return time.perf_counter() - start, json.loads(out.strip().splitlines()[-1])["rss_mb"]
+
+
+_RSS = "import resource, json; print(json.dumps({'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, help="dossier déjà généré (sortie de demo-data --france)")
+    parser.add_argument("--annee", type=int, default=2024)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    data = args.data
+    if data is None:
+        data = tmp / "france"
+        t0 = time.perf_counter()
+        subprocess.run([str(WORKSPACE), "demo-data", "--france", "--annees", str(args.annee),
+                        "--out", str(data), "--formats", "csv"], check=True, capture_output=True)
+        print(f"génération des données nationales : {time.perf_counter() - t0:.1f} s")
+    folder = data / "csv" / str(args.annee)
+    files = sorted(folder.glob("*.csv"))
+    agents = sum(1 for _ in (folder / f"agents-{args.annee}.csv").open("rb")) - 1
+    size_mb = sum(f.stat().st_size for f in files) / 1e6
+
+    pandas_code = (
+        "import pandas as pd\n"
+        + "".join(f"pd.read_csv({str(f)!r}, sep=';', dtype=str)\n" for f in files)
+        + _RSS
+    )
+    t_pandas, rss_pandas = _child(pandas_code)
+    import_code = (
+        "from workspace_lib.config import Workspace\n"
+        "from workspace_lib.ingest import import_sources\n"
+        f"import_sources(Workspace.locate({str(tmp / 'ws')!r}), [{str(folder)!r}], show_progress=False)\n"
+        + _RSS
+    )
+    t_import, rss_import = _child(import_code)
+    print(f"fichiers : {len(files)}, {size_mb:.0f} Mo, {agents:,} lignes d'agents".replace(",", " "))
+    print(f"pandas.read_csv (lecture seule, tout en texte) : {t_pandas:.1f} s, pic mémoire {rss_pandas:.0f} Mo")
+    print(f"import complet (contrôle + pseudonymisation + chargement) : {t_import:.1f} s, "
+          f"pic mémoire {rss_import:.0f} Mo")
+    print(f"débit de l'import : {agents / t_import:,.0f} lignes d'agents par seconde".replace(",", " "))
+    print(f"ratio import / pandas.read_csv : {t_import / t_pandas:.2f} (moins de 1 : l'import complet "
+          "est plus rapide que la simple lecture par pandas)")
+    print(f"objectifs : ≥ 500 000 lignes/s -> {'atteint' if agents / t_import >= 500_000 else 'NON atteint'} ; "
+          f"pic < 3 Go -> {'atteint' if rss_import < 3072 else 'NON atteint'}")
+
+
+if __name__ == "__main__":
+    main()
