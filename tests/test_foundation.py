@@ -13,7 +13,7 @@ import pytest
 from workspace_lib import reference, warehouse
 from workspace_lib.config import Workspace
 from workspace_lib.file_formats import FILE_KINDS, luhn_ok, nir_key, normalise_header
-from workspace_lib.ingest.importer import _select_columns
+from workspace_lib.ingest.importer import _stored_columns
 from workspace_lib.ingest.pseudonymise import hmac_pads, pseudonym, pseudonym_sql
 
 
@@ -82,7 +82,7 @@ def test_every_stored_column_of_the_file_formats_exists_in_the_warehouse(tmp_pat
     with warehouse.connection(Workspace.locate(tmp_path)) as con:
         for kind in FILE_KINDS:
             table_columns = {r[0] for r in con.execute(f"DESCRIBE {kind.table}").fetchall()}
-            stored = {name for name, _ in _select_columns(kind)}
+            stored = set(_stored_columns(kind))
             assert stored <= table_columns, (kind.name, stored - table_columns)
             identifiers = {"prenom", "nir", "matricule", "date_naissance"}
             if kind.name != "employeurs":

@@ -36,7 +36,7 @@ class _FrenchErrors(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (FileNotFoundError, ValueError, PermissionError) as exc:
+        except (FileNotFoundError, ValueError, PermissionError, RuntimeError) as exc:
             click.echo(f"Erreur : {exc}", err=True)
             sys.exit(2)
 

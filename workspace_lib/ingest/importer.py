@@ -30,7 +30,7 @@ from . import crosscheck, postgres, readers
 from .crosscheck import TypedFile
 from .errors import ImportRejected, Problem
 from .pseudonymise import hmac_pads, pseudonym_sql
-from .validate import check_rows, fill_ref_values, staging_view
+from .validate import check_rows, fill_ref_values, materialise, staging_view
 
 # Columns the warehouse stores, per file kind (identifiers are dropped or pseudonymised).
 _DERIVED = {
@@ -74,14 +74,18 @@ class ImportReport:
         return "\n".join([head, *lines])
 
 
-def _select_columns(kind: FileKind) -> list[tuple[str, str]]:
-    """(warehouse column, SQL over the staging view) for one kind of file."""
-    cols = [(c.name, f'"t${c.name}"') for c in kind.columns
-            if c.kind not in _DROPPED_KINDS and c.name not in _DROPPED_COLUMNS]
-    cols += list(_DERIVED.get(kind.name, {}).items())
+def _derived_columns(kind: FileKind) -> list[tuple[str, str]]:
+    """(column, SQL over the staging view) computed while the checked table is built."""
+    cols = list(_DERIVED.get(kind.name, {}).items())
     if "matricule" in kind.column_names:
         cols.append(("agent_id", pseudonym_sql('"t$siret"', '"t$matricule"')))
     return cols
+
+
+def _stored_columns(kind: FileKind) -> list[str]:
+    """The warehouse columns filled from a checked table of this kind."""
+    return [c.name for c in kind.columns if c.kind not in _DROPPED_KINDS and c.name not in _DROPPED_COLUMNS] \
+        + [name for name, _ in _derived_columns(kind)]
 
 
 def _journal(workspace: Workspace, entries: list[dict]) -> None:
@@ -102,7 +106,10 @@ class _Import:
         self.progress = progress
         self.started = dt.datetime.now(dt.timezone.utc)
         workspace.ensure()
-        self.workdir = Path(tempfile.mkdtemp(prefix="import-", dir=workspace.root))
+        scratch = workspace.root / ".tmp"
+        scratch.mkdir(exist_ok=True)
+        _remove_orphans(scratch)
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"import-{os.getpid()}-", dir=scratch))
         self.con = duckdb.connect(":memory:", config={"temp_directory": str(self.workdir / "spill")})
         fill_ref_values(self.con, FILE_KINDS)
         self.has_warehouse = workspace.warehouse_path.exists()
@@ -123,7 +130,7 @@ class _Import:
         self.total += len(problems) if total is None else total
 
     # -- reading and row checks ------------------------------------------------------------
-    def stage(self, number: int, path: Path, source: str | None) -> TypedFile | None:
+    def stage(self, number: int, path: Path, source: str | None, skip_loaded: bool = True) -> TypedFile | None:
         raw_name = f"raw_{number}"
         if path.suffix.lower() in (".csv", ".txt", ".tsv"):
             raw = readers.read_csv(self.con, path, raw_name, self.workdir, source)
@@ -134,7 +141,8 @@ class _Import:
             raise ImportRejected([Problem(raw.source, row=1, rule=(
                 "type de fichier non reconnu : l'en-tête doit contenir les colonnes d'un fichier "
                 "d'employeurs, d'agents, d'absences ou de formations"))])
-        problems = [Problem(raw.source, row=1, column=c, rule=f"colonne inconnue dans un fichier de {kind.label}")
+        problems = [Problem(raw.source, row=1, column=c, rule="colonne inconnue dans un fichier "
+                            + ("d'" if kind.label[0] in "aeiou" else "de ") + kind.label)
                     for c in raw.columns if c not in kind.column_names]
         missing = [c for c in kind.columns if c.required and c.name not in raw.columns
                    and not (c.name == "annee" and self.year is not None)]
@@ -147,23 +155,23 @@ class _Import:
             self.con.execute(f'ALTER TABLE "{raw.table}" ADD COLUMN annee VARCHAR')
             self.con.execute(f'UPDATE "{raw.table}" SET annee = ?', [str(self.year)])
             raw.columns.append("annee")
-        if self._already_loaded(raw.sha256, kind):
+        if skip_loaded and self._already_loaded(raw.sha256, kind):
             self.con.execute(f'DROP TABLE "{raw.table}"')
             self.skipped.append(Outcome(raw.source, kind.name, raw.rows, 0, "deja_importe"))
+            self.skipped_items.append((number, path, source, raw.sha256, kind, self.skipped[-1]))
             return None
-        view = f"v_{number}"
+        view, checked = f"v_{number}", f"checked_{number}"
         staging_view(self.con, kind, raw, view)
-        problems, total = check_rows(self.con, kind, raw, view, self.year)
-        if problems:
-            self._add(problems, total)
-            return None
-        typed = f"typed_{number}"
-        select = ", ".join(f"{sql} AS {name}" for name, sql in _select_columns(kind))
         params = {"ipad": self.pads[0], "opad": self.pads[1]} if "matricule" in kind.column_names else {}
-        self.con.execute(f'CREATE TABLE "{typed}" AS SELECT _ligne, {select} FROM "{view}"', params)
+        materialise(self.con, kind, view, checked, _derived_columns(kind), params)
+        problems, total = check_rows(self.con, kind, raw, view, checked, self.year)
         self.con.execute(f'DROP VIEW "{view}"')
         self.con.execute(f'DROP TABLE "{raw.table}"')
-        return TypedFile(raw.source, kind, typed, raw.rows, raw.sha256)
+        if problems:
+            self.con.execute(f'DROP TABLE "{checked}"')
+            self._add(problems, total)
+            return None
+        return TypedFile(raw.source, kind, checked, raw.rows, raw.sha256)
 
     def _already_loaded(self, sha256: str, kind: FileKind) -> bool:
         """True if this exact content was imported and its data are still in the warehouse."""
@@ -179,11 +187,29 @@ class _Import:
             [row[0]]).fetchone()[0]
         return current == row[1]
 
+    def _replaced_by(self, files: list[TypedFile], sha256: str, kind: FileKind) -> bool:
+        """True if ``files`` bring an employer-year of the (skipped) file of this content."""
+        tables = [f.table for f in files if f.kind is kind]
+        if not tables:
+            return False
+        union = " UNION ALL ".join(f'SELECT annee, siret FROM "{t}"' for t in tables)
+        return self.con.execute(
+            f"SELECT count(*) FROM wh.{kind.table} WHERE import_id = (SELECT max(import_id) FROM wh.import_log "
+            f"WHERE sha256 = ? AND type_fichier = ?) AND (annee, siret) IN (SELECT annee, siret FROM ({union}))",
+            [sha256, kind.name]).fetchone()[0] > 0
+
     # -- loading ---------------------------------------------------------------------------
     def load(self, files: list[TypedFile]) -> list[Outcome]:
         if self.has_warehouse:
             self.con.execute("DETACH wh")
-        self.con.execute("ATTACH ? AS wh", [str(self.workspace.warehouse_path)])
+        try:
+            self.con.execute("ATTACH ? AS wh", [str(self.workspace.warehouse_path)])
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise RuntimeError(
+                    "L'entrepôt est ouvert en écriture par un autre programme (autre import, "
+                    "notebook...) : réessayez quand il aura fini. Rien n'a été modifié.") from None
+            raise
         self.con.execute("USE wh")
         migrate(self.con)
         outcomes = []
@@ -197,8 +223,8 @@ class _Import:
                         f'(SELECT DISTINCT annee, siret FROM memory.main."{f.table}")')
             next_id = self.con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchone()[0]
             for import_id, f in enumerate(files, start=next_id):
-                columns = [name for name, _ in _select_columns(f.kind)] + ["import_id"]
-                select = ", ".join(columns[:-1])
+                columns = _stored_columns(f.kind) + ["import_id"]
+                select = ", ".join(f'"{c}"' for c in columns[:-1])
                 self.con.execute(
                     f"INSERT INTO {f.kind.table} ({', '.join(columns)}) "
                     f'SELECT {select}, ? FROM memory.main."{f.table}"', [import_id])
@@ -221,6 +247,7 @@ class _Import:
     def run(self, sources: list[str]) -> ImportReport:
         self.pads = hmac_pads(self.workspace.pseudonym_key())
         self.skipped: list[Outcome] = []
+        self.skipped_items: list[tuple] = []  # (number, path, source, sha256, kind, outcome)
         items: list[tuple[Path, str | None]] = []
         for src in readers.expand_paths(sources):
             if src.startswith(("postgresql://", "postgres://")):
@@ -243,6 +270,22 @@ class _Import:
             if typed is not None:
                 files.append(typed)
             self.progress.advance(read_task)
+        # A file skipped as already imported is read after all when another file of its kind
+        # brings one of its employer-years: the load replaces them, and would lose its rows.
+        again = True
+        while again and files and not self.problems:
+            again = False
+            for item in [i for i in self.skipped_items if self._replaced_by(files, i[3], i[4])]:
+                self.skipped_items.remove(item)
+                self.skipped.remove(item[5])
+                try:
+                    typed = self.stage(item[0], item[1], item[2], skip_loaded=False)
+                except ImportRejected as exc:
+                    self._add(exc.problems, exc.total)
+                    typed = None
+                if typed is not None:
+                    files.append(typed)
+                    again = True
         if not self.problems and files:
             self._add(*crosscheck.duplicates(self.con, files))
             self._add(*crosscheck.unknown_employers(self.con, files, self.has_warehouse))
@@ -279,6 +322,21 @@ def import_sources(workspace: Workspace, sources: list[str], year: int | None = 
     _journal(workspace, [{**entry, "resultat": o.result, "source": o.source, "type": o.kind, "lignes": o.rows}
                          for o in report.outcomes])
     return report
+
+
+def _remove_orphans(scratch: Path) -> None:
+    """Remove the scratch folders of imports whose process is gone (killed)."""
+    for folder in scratch.glob("import-*-*"):
+        pid_text = folder.name.split("-")[1]
+        if not pid_text.isdigit():
+            continue
+        pid = int(pid_text)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass  # alive, owned by another user
 
 
 def _safe(source: str) -> str:

@@ -34,17 +34,47 @@ def split_url(url: str) -> tuple[str, str, str]:
     return conn_url, schema, shown
 
 
+# libpq's usual reasons for a failed connection, in French (else its own first line).
+_REASONS = (
+    (("Connection refused",), "le serveur ne répond pas à cette adresse et ce port (PostgreSQL est-il démarré ?)"),
+    (("timeout expired",), "le serveur ne répond pas (délai dépassé)"),
+    (("resolve host",), "nom de serveur inconnu"),
+    (("could not translate host name",), "nom de serveur inconnu"),
+    (("password authentication failed",), "mot de passe refusé"),
+    (("no password supplied",), "mot de passe demandé par le serveur"),
+    (('role "', "does not exist"), "utilisateur inconnu du serveur"),
+    (('database "', "does not exist"), "base de données inconnue"),
+)
+
+
+def _why(exc: psycopg.Error) -> str:
+    text = str(exc)
+    reason = next((fr for needles, fr in _REASONS if all(n in text for n in needles)), None)
+    return reason or (text.splitlines()[0] if text else type(exc).__name__)
+
+
 def export_tables(url: str, workdir: Path) -> list[tuple[str, Path]]:
     """Copy each RSU table of the database to a CSV file in ``workdir``; (display name, path)."""
+    try:
+        return _export_tables(url, workdir)
+    except psycopg.Error as exc:  # e.g. a table the user may not read, a view that fails
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ImportRejected([Problem(split_url(url)[2], rule=(
+            f"lecture des tables impossible dans PostgreSQL : {detail}"))]) from None
+
+
+def _export_tables(url: str, workdir: Path) -> list[tuple[str, Path]]:
     conn_url, schema, shown = split_url(url)
     try:
         conn = psycopg.connect(conn_url, connect_timeout=10)
     except psycopg.Error as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ImportRejected([Problem(shown, rule=f"connexion à PostgreSQL impossible : {message}")]) from None
+        raise ImportRejected([Problem(shown, rule=f"connexion à PostgreSQL impossible : {_why(exc)}")]) from None
     out = []
     with conn:
         conn.read_only = True
+        # Dates as yyyy-mm-dd whatever the server's or the client's (PGDATESTYLE) settings: the
+        # "SQL, MDY" style writes 02/01/2024 for 1 February, which would be read as 2 January.
+        conn.execute("SET DateStyle = 'ISO, DMY'")
         present = {
             name for (name,) in conn.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",

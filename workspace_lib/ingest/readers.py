@@ -1,7 +1,7 @@
 """Readers: bring a CSV, XLSX, Parquet file or a PostgreSQL table into a staging table of text.
 
 Every reader produces a staging table in an in-memory DuckDB connection, every column as text,
-with ``_ligne`` holding the row number a person sees (the header is row 1). Nothing is typed or
+with ``line_sql`` giving the row number a person sees (the header is row 1). Nothing is typed or
 judged here: validation does that, the same way for every source.
 """
 
@@ -41,6 +41,8 @@ class RawTable:
     rows: int
     sha256: str
     source_kind: str
+    # SQL giving the row number a person sees (header = row 1).
+    line_sql: str = "rowid + 2"
 
 
 def _reject(source: str, rule: str, row: int | None = None) -> ImportRejected:
@@ -63,6 +65,31 @@ def _check_header(source: str, header: list[str]) -> list[str]:
 
 # ---------------------------------------------------------------------------------------- CSV
 
+class _LineGuard:
+    """Refuses a line longer than MAX_LINE_BYTES while a file is streamed in chunks.
+
+    DuckDB's parallel CSV reader silently drops a last line longer than its buffer (about
+    32 MB) instead of failing, so line lengths are checked here, before DuckDB reads the file.
+    """
+
+    def __init__(self, source: str):
+        self.source, self.run, self.newlines = source, 0, 0
+
+    def feed(self, chunk: bytes) -> None:
+        pos, size = 0, len(chunk)
+        while True:
+            room = MAX_LINE_BYTES - self.run  # bytes the current line may still have
+            last = chunk.rfind(b"\n", pos, min(size, pos + room + 1))
+            if last == -1:
+                if size - pos <= room:
+                    self.run += size - pos
+                    return
+                raise _reject(self.source, f"ligne trop longue (plus de {MAX_LINE_BYTES // 1024} Ko) : "
+                              "fichier corrompu ?", row=self.newlines + 1)
+            self.newlines += chunk.count(b"\n", pos, last + 1)
+            self.run, pos = 0, last + 1
+
+
 def _sniff_encoding(path: Path, source: str) -> tuple[str, str]:
     """Return (encoding, sha256) of a text file; refuse binary and UTF-16/32 files."""
     head = path.open("rb").read(4096)
@@ -75,9 +102,11 @@ def _sniff_encoding(path: Path, source: str) -> tuple[str, str]:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
+    guard = _LineGuard(source)
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
+            guard.feed(chunk)
             if utf8:
                 try:
                     decoder.decode(chunk)
@@ -173,7 +202,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Pa
     readable = path if encoding == "utf-8-sig" else _transcode(path, encoding, workdir)
     try:
         con.execute(
-            f'CREATE TABLE "{table}" AS SELECT (row_number() OVER ()) + 1 AS _ligne, * '
+            f'CREATE TABLE "{table}" AS SELECT * '
             "FROM read_csv(?, delim=?, quote='\"', escape='\"', header=true, auto_detect=false, "
             "columns=?, strict_mode=true, max_line_size=?, parallel=true)",
             [str(readable), delimiter, {n: "VARCHAR" for n in names}, MAX_LINE_BYTES],
@@ -218,23 +247,25 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str, source: st
         workbook = CalamineWorkbook.from_path(str(path))
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for broken workbooks
-        raise _reject(source, f"classeur Excel illisible ({type(exc).__name__})") from None
-    rows = [r for r in rows if any(v not in (None, "") for v in r)] if rows else []
-    if not rows:
+        raise _reject(source, "classeur Excel illisible ou corrompu : ouvrez-le dans Excel ou "
+                      "LibreOffice et enregistrez-le à nouveau au format .xlsx") from None
+    # (sheet row number, cells) of the non-empty rows.
+    numbered = [(i, r) for i, r in enumerate(rows or [], start=1) if any(v not in (None, "") for v in r)]
+    if not numbered:
         raise _reject(source, "feuille vide : la première ligne doit être l'en-tête des colonnes")
-    header = [_cell_text(v) or "" for v in rows[0]]
+    header = [_cell_text(v) or "" for v in numbered[0][1]]
     names = _check_header(source, header)
-    data = rows[1:]
+    data = numbered[1:]
     if not data:
         raise _reject(source, "aucune ligne de données après l'en-tête")
-    columns = {"_ligne": pa.array(range(2, len(data) + 2), pa.int64())}
+    columns = {"_ligne": pa.array([number for number, _ in data], pa.int64())}
     for i, name in enumerate(names):
-        columns[name] = pa.array([_cell_text(r[i]) if i < len(r) else None for r in data], pa.string())
+        columns[name] = pa.array([_cell_text(r[i]) if i < len(r) else None for _, r in data], pa.string())
     arrow_table = pa.table(columns)  # noqa: F841 - read by DuckDB's replacement scan below
     con.register("_xlsx_staging", arrow_table)
     con.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _xlsx_staging')
     con.unregister("_xlsx_staging")
-    return RawTable(source, table, names, len(data), sha, "xlsx")
+    return RawTable(source, table, names, len(data), sha, "xlsx", line_sql="_ligne")
 
 
 # ------------------------------------------------------------------------------------ Parquet
@@ -251,7 +282,7 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str, source:
         names = _check_header(source, header)
         select = ", ".join(f"CAST({_quote(h)} AS VARCHAR) AS {_quote(n)}" for h, n in zip(header, names))
         con.execute(
-            f'CREATE TABLE "{table}" AS SELECT (row_number() OVER ()) AS _ligne, {select} FROM read_parquet(?)',
+            f'CREATE TABLE "{table}" AS SELECT {select} FROM read_parquet(?)',
             [str(path)],
         )
     except duckdb.Error:
@@ -259,7 +290,7 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str, source:
     rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
     if rows == 0:
         raise _reject(source, "aucune ligne de données")
-    return RawTable(source, table, names, rows, digest.hexdigest(), "parquet")
+    return RawTable(source, table, names, rows, digest.hexdigest(), "parquet", line_sql="rowid + 1")
 
 
 def _quote(identifier: str) -> str:
