@@ -8,8 +8,6 @@ from ..fr import nombre
 
 MAX_SHOWN = 20
 MAX_VALUE_CHARS = 60
-# Values of these columns are personal data: a report never repeats them.
-MASKED_COLUMNS = frozenset({"nom", "prenom", "nir", "date_naissance", "matricule"})
 
 
 @dataclass(frozen=True, order=True)
@@ -21,6 +19,8 @@ class Problem:
     column: str | None = None
     value: str | None = None
     rule: str = ""
+    # The value is personal data (name, NIR, birth date, matricule): never repeated.
+    personal: bool = False
 
     def describe(self) -> str:
         parts = [f"Fichier {self.source}"]
@@ -29,7 +29,7 @@ class Problem:
         if self.column:
             parts.append(f"colonne « {self.column} »")
         where = ", ".join(parts)
-        if self.value is not None and self.column not in MASKED_COLUMNS:
+        if self.value is not None and not self.personal:
             shown = self.value if len(self.value) <= MAX_VALUE_CHARS else self.value[:MAX_VALUE_CHARS] + "…"
             where += f", valeur « {shown} »"
         elif self.value is not None:

@@ -22,7 +22,9 @@ from .errors import MAX_SHOWN, Problem
 from .readers import RawTable
 
 SPACES = r"[\s\x{00A0}\x{202F}]"
-TEXT_ALLOWED = r"[\p{L}\p{N}\p{Zs}''’.,()/&°:_+\-]*"  # '' is a quote inside a SQL literal
+TEXT_ALLOWED = r"[\p{L}\p{N}\p{Zs}''’.,()/&°:_+\-«»–—“”…]*"  # '' is a quote inside a SQL literal
+# Kinds of columns holding personal data: an error report never repeats their values.
+PERSONAL_KINDS = ("identifier", "nir")
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,7 @@ def column_rules(col: Column) -> list[Rule]:
         rules.append(Rule(
             name,
             f"NOT regexp_full_match({t}, '{TEXT_ALLOWED}')",
-            "caractères non autorisés (admis : lettres, chiffres, espaces et ' . , ( ) / & ° : _ + -)",
+            "caractères non autorisés (admis : lettres, chiffres, espaces et ' ’ . , ( ) / & ° : _ + - « » – — “ ” …)",
         ))
     if col.kind == "nir":
         rules += _nir_rules(n, t)
@@ -292,10 +294,10 @@ def check_rows(con: duckdb.DuckDBPyConnection, kind: FileKind, raw: RawTable, vi
             ).fetchall()]
     siret_rows, siret_total = _bad_siret_keys(con, table)
     found += [(row, Rule("siret", "", "SIRET invalide (clé de contrôle fausse)")) for row in siret_rows]
-    return _with_values(con, raw, view, found), total + siret_total
+    return _with_values(con, kind, raw, view, found), total + siret_total
 
 
-def _with_values(con: duckdb.DuckDBPyConnection, raw: RawTable, view: str,
+def _with_values(con: duckdb.DuckDBPyConnection, kind: FileKind, raw: RawTable, view: str,
                  found: list[tuple[int, Rule]]) -> list[Problem]:
     """Problems for (row, rule) pairs, with the cell's text as the file had it."""
     if not found:
@@ -305,8 +307,10 @@ def _with_values(con: duckdb.DuckDBPyConnection, raw: RawTable, view: str,
     texts = {row[0]: dict(zip(columns, row[1:])) for row in con.execute(
         f'SELECT _ligne, {select} FROM "{view}" WHERE list_contains(?, _ligne)',
         [sorted({row for row, _ in found})]).fetchall()}
+    personal = {c.name for c in kind.columns if c.kind in PERSONAL_KINDS or c.name == "date_naissance"}
     return [Problem(raw.source, row=row, column=rule.column,
-                    value=texts.get(row, {}).get(rule.column) if rule.column else None, rule=rule.message)
+                    value=texts.get(row, {}).get(rule.column) if rule.column else None, rule=rule.message,
+                    personal=rule.column in personal)
             for row, rule in found]
 
 
