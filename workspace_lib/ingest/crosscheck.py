@@ -40,6 +40,11 @@ def duplicates(con: duckdb.DuckDBPyConnection, files: list[TypedFile]) -> tuple[
     for kind in {f.kind.name: f.kind for f in files}.values():
         group = [f for f in files if f.kind is kind]
         key = ", ".join(_key_columns(kind))
+        keys_only = " UNION ALL ".join(f'SELECT {key} FROM "{f.table}"' for f in group)
+        # A cheap hash aggregate first; the window that locates duplicates runs only if needed.
+        if not con.execute(f"SELECT count(*) FROM (SELECT {key} FROM ({keys_only}) GROUP BY {key} HAVING count(*) > 1)"
+                           ).fetchone()[0]:
+            continue
         rows = con.execute(
             f"SELECT _source, _ligne, first_ligne, first_source FROM ("
             f"SELECT *, count(*) OVER w AS n, first(_ligne) OVER w AS first_ligne, "
