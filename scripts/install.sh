@@ -15,4 +15,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".${extras}"
+if [ -n "$extras" ]; then
+    # pycanon (independent k-anonymity checker used by the tests) pins exact versions of numpy,
+    # pandas and scipy in every release; installed without them so that the tests run on the
+    # same libraries as production. Its other requirements are installed explicitly.
+    .venv/bin/python -m pip install --quiet beartype docutils pyreadstat reportlab tabulate typer
+    .venv/bin/python -m pip install --quiet --no-deps "pycanon>=1.3"
+fi
 echo "Installation terminée dans $(pwd)/.venv"

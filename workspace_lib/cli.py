@@ -137,5 +137,15 @@ def info() -> None:
             click.echo(f"  {fin:%d/%m/%Y %H:%M} {kind} {fichier} : {lignes} lignes ({resultat})")
 
 
+def _register_commands() -> None:
+    """Commands defined next to the concept they serve."""
+    from .disclosure.cli import audit_disclosure, export_microdata
+
+    main.add_command(audit_disclosure, "audit-disclosure")
+    main.add_command(export_microdata, "export-microdata")
+
+
+_register_commands()
+
 if __name__ == "__main__":
     main()
