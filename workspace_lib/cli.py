@@ -101,6 +101,41 @@ def import_command(sources: tuple[str, ...], annee: int | None) -> None:
     click.echo(report.describe())
 
 
+@main.command("render")
+@click.argument("campaign_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--only", "only", multiple=True, metavar="NOM=VALEUR",
+              help="Ne produire que les rapports de ces paramètres (ex. --only siret=21480095500012).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Nombre de processus de rendu locaux (par défaut : un par cœur).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Où produire les rapports : processus locaux ou grappe Dask.")
+@click.option("--scheduler-address", default=None, help="Adresse du planificateur Dask (tcp://hôte:port).")
+def render(campaign_file: Path, only: tuple[str, ...], workers: int | None, executor: str,
+           scheduler_address: str | None) -> None:
+    """Produit les rapports d'une campagne (parameters/*.yaml) : PDF, Word, Excel, HTML."""
+    from .render import load, run_campaign
+
+    workspace: Workspace = click.get_current_context().obj
+    filters = {}
+    for item in only:
+        if "=" not in item:
+            raise click.BadParameter(f"« {item} » : NOM=VALEUR attendu", param_hint="--only")
+        key, value = item.split("=", 1)
+        filters[key.strip()] = value.strip()
+    campaign = load(campaign_file, root=_project_root(campaign_file))
+    report = run_campaign(workspace, campaign, executor=executor, workers=workers,
+                          scheduler_address=scheduler_address, only=filters or None)
+    click.echo(report.describe())
+    if report.failed:
+        sys.exit(1)
+
+
+def _project_root(campaign_file: Path) -> Path:
+    """Notebook paths of a campaign are relative to the folder holding ``parameters/``."""
+    folder = campaign_file.resolve().parent
+    return folder.parent if folder.name == "parameters" else folder
+
+
 @main.command("demo")
 @click.option("--departement", default="48", show_default=True, help="Code du département.")
 @click.option("--annees", default="2021-2025", show_default=True, help="Années générées.")
