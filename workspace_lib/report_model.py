@@ -102,8 +102,8 @@ class Graphique:
     y: str = ""
     serie: str = ""
     source: str = ""
-    # The protected table the chart draws (``.tables.json`` form), if any.
-    table: dict[str, Any] | None = None
+    # The protected table(s) the chart draws (``.tables.json`` form), if any.
+    table: dict[str, Any] | list[dict[str, Any]] | None = None
     type: Literal["graphique"] = "graphique"
 
 
@@ -132,9 +132,10 @@ def published_tables(blocks: list[Block]) -> list[dict[str, Any]]:
     seen, tables = set(), []
     for block in blocks:
         table = block.table if isinstance(block, (Tableau, Graphique)) else None
-        if table and table.get("id") not in seen:
-            seen.add(table.get("id"))
-            tables.append(table)
+        for one in (table if isinstance(table, list) else [table] if table else []):
+            if one.get("id") not in seen:
+                seen.add(one.get("id"))
+                tables.append(one)
     return tables
 
 

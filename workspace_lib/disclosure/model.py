@@ -61,6 +61,9 @@ class Table:
     cells: pd.DataFrame
     linked_to: str | None = None
     variable: str | None = None
+    # A mean or a ratio of amounts (pay per ETPR...): the rules of its ``mesure`` apply to
+    # each cell, but its members do not add up to the total.
+    moyenne: bool = False
 
     def __post_init__(self) -> None:
         if self.mesure not in MESURES:
@@ -85,7 +88,7 @@ class Table:
     @property
     def additive(self) -> bool:
         """True for the measures whose members add up to their total (not ``taux``)."""
-        return self.mesure in ADDITIVES
+        return self.mesure in ADDITIVES and not self.moyenne
 
     @property
     def multi_employeurs(self) -> bool:

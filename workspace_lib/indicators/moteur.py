@@ -79,13 +79,17 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
     "type_employeur": ("e.type", "type d'employeur"),
     "departement": ("e.departement", "département"),
     "region": (f"coalesce(e.region, '{NON_RENSEIGNE}')", "région"),
+    "commune": (f"coalesce(e.code_insee, '{NON_RENSEIGNE}')", "commune (code INSEE)"),
+    "epci": (f"coalesce(e.epci_siren, '{NON_RENSEIGNE}')", "EPCI (SIREN)"),
+    "employeur": ("e.siret", "employeur (SIRET)"),
     "motif": ("x.motif", "motif d'absence"),
     "type_formation": ("x.type_formation", "type de formation"),
     "organisme": ("x.organisme", "organisme de formation"),
 }
 DIMS_AGENT = ("sexe", "statut", "statut_groupe", "categorie", "filiere", "tranche_age",
-              "temps_travail", "temps_partiel", "position", "type_employeur", "departement", "region")
-DIMS_EMPLOYEUR = ("type_employeur", "departement", "region")
+              "temps_travail", "temps_partiel", "position", "type_employeur", "departement", "region",
+              "commune", "epci", "employeur")
+DIMS_EMPLOYEUR = ("type_employeur", "departement", "region", "commune", "epci", "employeur")
 DIMS_DETAIL = ("motif", "type_formation", "organisme")
 
 

@@ -1,0 +1,55 @@
+"""Charts and maps of the workspace: French, accessible, offline, safe with suppressed cells.
+
+- :mod:`.theme`: the Altair theme « rsu » (registered and enabled on import): fonts, Okabe-Ito
+  palette, sequential scheme for maps, French number and date locale.
+- :mod:`.builders`: :func:`barres`, :func:`comparaison`, :func:`lignes`, :func:`pyramide`,
+  :func:`carte`, each returning ``(chart, Graphique)``; suppressed cells are never drawn and
+  are marked « s ».
+- :mod:`.render`: :func:`to_svg`, :func:`to_png`, :func:`to_pdf`, :func:`to_html`,
+  :func:`display` with vl-convert, offline (no CDN), French locale.
+- :mod:`.geo`: :func:`load_boundaries` (file, workspace cache or official download),
+  :func:`match_codes` (codes without contour are listed, not dropped).
+"""
+
+from . import theme  # noqa: F401  (registers and enables the theme)
+from .builders import (
+    MISSING_LEGEND,
+    SECRET_LEGEND,
+    barres,
+    carte,
+    comparaison,
+    format_value,
+    lignes,
+    pyramide,
+)
+from .geo import (
+    BoundariesUnavailable,
+    CodeMatch,
+    epci_by_commune,
+    load_boundaries,
+    match_codes,
+)
+from .render import display, enable_offline_renderer, spec_of, to_html, to_pdf, to_png, to_svg
+
+__all__ = [
+    "BoundariesUnavailable",
+    "CodeMatch",
+    "MISSING_LEGEND",
+    "SECRET_LEGEND",
+    "barres",
+    "carte",
+    "comparaison",
+    "display",
+    "enable_offline_renderer",
+    "epci_by_commune",
+    "format_value",
+    "lignes",
+    "load_boundaries",
+    "match_codes",
+    "pyramide",
+    "spec_of",
+    "to_html",
+    "to_pdf",
+    "to_png",
+    "to_svg",
+]
