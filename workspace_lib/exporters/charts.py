@@ -1,0 +1,137 @@
+"""Charts rendered locally by vl-convert (no CDN, no network), with French number/date formats.
+
+Renderings are cached by specification (a report exported to PDF, HTML and DOCX draws each
+chart once). ``allowed_base_urls=[]``: a specification that points at external data fails
+instead of fetching it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from ..fr import NARROW_NBSP
+from ..report_model import Graphique
+
+LARGEUR_DEFAUT = 560  # px, for "width": "container" (no container when rendering offline)
+HAUTEUR_DEFAUT = 300
+_CACHE_MAX = 128
+
+_lock = threading.Lock()
+_cache: OrderedDict[tuple, Any] = OrderedDict()
+_locales: tuple[dict, dict] | None = None
+
+
+def _vl():
+    import vl_convert  # noqa: PLC0415  (0.1 s import; the JS engine starts on first use, ~1 s)
+    return vl_convert
+
+
+def locales() -> tuple[dict, dict]:
+    """d3 format and time locales: fr-FR, thousands separated by a narrow no-break space like
+    :func:`workspace_lib.fr.nombre`."""
+    global _locales
+    if _locales is None:
+        vl = _vl()
+        fmt = dict(vl.get_format_locale("fr-FR"))
+        fmt["thousands"] = NARROW_NBSP
+        _locales = (fmt, dict(vl.get_time_format_locale("fr-FR")))
+    return _locales
+
+
+def preparer(spec: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the specification that renders offline: "container" sizes made fixed."""
+    spec = copy.deepcopy(spec)
+
+    def fix(node):
+        if isinstance(node, dict):
+            if node.get("width") == "container":
+                node["width"] = LARGEUR_DEFAUT
+            if node.get("height") == "container":
+                node["height"] = HAUTEUR_DEFAUT
+            for v in node.values():
+                fix(v)
+        elif isinstance(node, list):
+            for v in node:
+                fix(v)
+
+    fix(spec)
+    return spec
+
+
+def _key(kind: str, spec: dict, *extra) -> tuple:
+    text = json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str)
+    return (kind, hashlib.sha256(text.encode("utf-8")).hexdigest(), *extra)
+
+
+def _cached(key, make):
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    value = make()
+    with _lock:
+        _cache[key] = value
+        while len(_cache) > _CACHE_MAX:
+            _cache.popitem(last=False)
+    return value
+
+
+def svg(g: Graphique) -> str:
+    """The chart as an SVG document (text)."""
+    def make():
+        fmt, time_fmt = locales()
+        try:
+            return _vl().vegalite_to_svg(preparer(g.spec), format_locale=fmt,
+                                         time_format_locale=time_fmt, allowed_base_urls=[])
+        except Exception as exc:  # vl-convert raises ValueError with a JS stack
+            first = str(exc).strip().splitlines()
+            raise ValueError(f"Graphique « {g.titre} » : rendu impossible "
+                             f"({first[1].strip() if len(first) > 1 else first[0] if first else exc}).") from exc
+    return _cached(_key("svg", g.spec), make)
+
+
+def png(g: Graphique, scale: float = 2.0) -> bytes:
+    """The chart as a PNG image (``scale`` 2: sharp when printed at its natural size)."""
+    return _cached(_key("png", g.spec, scale), lambda: _vl().svg_to_png(svg(g), scale=scale))
+
+
+_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"[^>]*?\bheight="([\d.]+)"', re.S)
+
+
+def taille(svg_text: str) -> tuple[float, float]:
+    """Width and height (px) of an SVG from vl-convert."""
+    m = _SIZE.search(svg_text)
+    return (float(m.group(1)), float(m.group(2))) if m else (float(LARGEUR_DEFAUT), float(HAUTEUR_DEFAUT))
+
+
+def a_un_titre(g: Graphique) -> bool:
+    """True when the chart draws its own title (top-level ``title`` of the spec): the exports
+    then show no caption above it (the title would appear twice)."""
+    title = g.spec.get("title") if isinstance(g.spec, dict) else None
+    if isinstance(title, dict):
+        title = title.get("text")
+    if isinstance(title, list):
+        title = " ".join(str(t) for t in title)
+    return bool(title and str(title).strip())
+
+
+def amorcer(g: Graphique, svg_text: str) -> None:
+    """Hand over an SVG already drawn by vl-convert for this chart's specification (say by the
+    notebook that displayed it), so that the exports do not draw it again."""
+    if not svg_text.lstrip().startswith("<svg"):
+        raise ValueError("amorcer : document SVG attendu.")
+    with _lock:
+        _cache[_key("svg", g.spec)] = svg_text
+        while len(_cache) > _CACHE_MAX:
+            _cache.popitem(last=False)
+
+
+def vider_cache() -> None:
+    with _lock:
+        _cache.clear()
