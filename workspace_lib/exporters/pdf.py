@@ -69,7 +69,9 @@ def _taille_tableau(g: Grille) -> tuple[float, bool]:
     """Font size (pt) and orientation for a table to fit the page width: 9 pt portrait if it
     fits, else smaller, else a landscape page. Widths estimated from the longest texts (numbers
     never wrap; labels wrap at spaces, up to 24 characters a line)."""
-    widths = [0] * g.n_colonnes
+    widths = [0] * max(g.n_colonnes, 1)
+    if not g.lignes:
+        return 9, False
     for head in g.entetes:
         j = 0
         for e in head:

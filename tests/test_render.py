@@ -1,0 +1,275 @@
+"""Report campaigns: real kernels, real notebooks, real PDF/DOCX/XLSX files read back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+from docx import Document
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from workspace_lib.cli import main as cli
+from workspace_lib.config import Workspace
+from workspace_lib.disclosure import audit_tables, read_tables_json
+from workspace_lib.ingest import import_sources
+from workspace_lib.render import CampaignError, load, run_campaign
+from workspace_lib.render.kernel import WarmKernel, load_notebook
+from workspace_lib.synth import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL = Path(__file__).parent / "data" / "notebooks" / "minimal.ipynb"
+YEAR = 2025
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Workspace:
+    """Lozère, two years, imported."""
+    data = tmp_path_factory.mktemp("data")
+    generate(data, departement="48", years=[YEAR - 1, YEAR], seed=5, formats=("csv",))
+    ws = Workspace.locate(tmp_path_factory.mktemp("ws")).ensure()
+    import_sources(ws, [str(data / "csv")], show_progress=False)
+    return ws
+
+
+def _employers(ws: Workspace) -> dict[str, str]:
+    """A big employer, a commune with 2 agents, and an employer without agents in YEAR."""
+    with duckdb.connect(str(ws.warehouse_path), read_only=True) as con:
+        counts = con.execute(
+            "SELECT e.siret, e.type, count(a.siret) FROM employeur e LEFT JOIN agent a USING (annee, siret) "
+            "WHERE e.annee = ? GROUP BY ALL ORDER BY 3 DESC, 1", [YEAR]).fetchall()
+    big = counts[0][0]
+    small = next(s for s, t, n in counts if t == "COMMUNE" and n == 2)
+    empty = next(s for s, t, n in counts if n == 0)
+    return {"grand": big, "petit": small, "vide": empty}
+
+
+def _campaign(tmp_path: Path, **overrides) -> Path:
+    spec = {
+        "nom": "synthese-test", "titre": "Synthèse (test)", "notebook": str(ROOT / "notebooks" / "synthese_employeur.ipynb"),
+        "parametres": {"annee": [YEAR], "siret": {"requete": "employeurs"}, "interactif": False},
+        "formats": ["pdf", "docx", "xlsx"], "chemin": "{annee}/{siret}-{slug}",
+        "condition": "donnees_presentes", "conservation": 2,
+    }
+    spec.update(overrides)
+    path = tmp_path / "parameters" / "campagne.yaml"
+    path.parent.mkdir(exist_ok=True)
+    import yaml
+
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_campaign_errors_are_french_and_name_the_key(tmp_path):
+    cases = {
+        "formats": (["pdf", "odt"], "formats"),
+        "parametres": ({"siret": {"requete": "DROP TABLE agent"}}, "requête inconnue"),
+        "planification": ("tous les jours", "expression cron invalide"),
+        "chemin": ("../{siret}", "motif relatif"),
+        "inconnue": (1, "clé inconnue"),
+    }
+    for key, (value, message) in cases.items():
+        path = _campaign(tmp_path, **{key: value})
+        with pytest.raises(CampaignError, match=message) as exc:
+            load(path, root=ROOT)
+        assert str(path) in str(exc.value)
+    with pytest.raises(CampaignError, match="notebook introuvable"):
+        load(_campaign(tmp_path, notebook="notebooks/absent.ipynb"), root=ROOT)
+
+
+def test_warm_kernel_resets_namespace_between_reports(tmp_path):
+    kernel = WarmKernel(tmp_path)
+    try:
+        nb = load_notebook(MINIMAL)
+        # The notebook asserts that the previous report's variable is gone.
+        for siret in ("A", "B", "C"):
+            out = kernel.run(nb, {"siret": siret})
+            text = json.dumps(out["cells"][-1]["outputs"])
+            assert f"Rapport {siret} 2024" in text
+        assert kernel.reports == 3
+    finally:
+        kernel.shutdown()
+
+
+def test_reports_of_a_big_a_tiny_and_an_empty_employer(demo, tmp_path):
+    employers = _employers(demo)
+    camp = load(_campaign(tmp_path), root=ROOT)
+    only_big = run_campaign(demo, camp, workers=1, only={"siret": employers["grand"]}, show_progress=False)
+    only_small = run_campaign(demo, camp, workers=1, only={"siret": employers["petit"]}, show_progress=False)
+    only_empty = run_campaign(demo, camp, workers=1, only={"siret": employers["vide"]}, show_progress=False)
+    assert (only_big.done, only_big.failed) == (1, 0)
+    assert (only_small.done, only_small.failed) == (1, 0)
+    assert (only_empty.done, only_empty.skipped_condition) == (0, 1)
+
+    out = demo.rendered_dir / "synthese-test" / str(YEAR)
+    pdf = next(out.glob(f"{employers['grand']}-*.pdf"))
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    with duckdb.connect(str(demo.warehouse_path), read_only=True) as con:
+        nom, = con.execute("SELECT nom FROM employeur WHERE siret = ? AND annee = ?",
+                           [employers["grand"], YEAR]).fetchone()
+        effectif, = con.execute(
+            "SELECT count(*) FROM agent WHERE siret = ? AND annee = ? AND present_31_12 AND position IN "
+            "('ACTIVITE', 'MAD') AND statut IN ('TITULAIRE', 'STAGIAIRE', 'CONTRACTUEL_PERMANENT')",
+            [employers["grand"], YEAR]).fetchone()
+    assert nom in text and "Chiffres clés" in text and "page 2 /" in text
+    # French format: narrow no-break space for thousands, no-break space before the unit.
+    assert f"{effectif:,}".replace(",", "\u202f") + "\xa0agents" in text
+
+    doc = Document(next(out.glob(f"{employers['grand']}-*.docx")))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading") or p.style.name.startswith("Titre")]
+    assert "Effectifs" in headings and len(doc.tables) >= 3
+    wb = load_workbook(next(out.glob(f"{employers['grand']}-*.xlsx")))
+    assert len(wb.sheetnames) >= 4
+    assert not any(c.data_type == "f" for ws in wb for row in ws.iter_rows() for c in row)
+
+    # The tiny employer: almost everything is secret, nothing below the threshold is published.
+    for tables_json in out.glob("*.tables.json"):
+        data = json.loads(tables_json.read_text(encoding="utf-8"))
+        for table in data["tables"]:
+            for cell in table["cellules"]:
+                assert set(cell) == {*table["dimensions"], "valeur", "statut"}
+                if table["mesure"] == "effectif" and cell["statut"] == "publie":
+                    assert cell["valeur"] == 0 or cell["valeur"] >= 5, (tables_json.name, table["id"], cell)
+        assert audit_tables(read_tables_json(tables_json)).ok
+
+    index = (demo.rendered_dir / "synthese-test" / "index.html").read_text(encoding="utf-8")
+    assert nom in index and "http" not in index.replace("https://", "")
+
+
+def test_resume_skips_done_reports_and_redoes_missing_files(demo, tmp_path):
+    employers = _employers(demo)
+    camp = load(_campaign(tmp_path, nom="reprise"), root=ROOT)
+    only = {"siret": employers["petit"]}
+    first = run_campaign(demo, camp, workers=1, only=only, show_progress=False)
+    again = run_campaign(demo, camp, workers=1, only=only, show_progress=False)
+    assert (first.done, again.done, again.skipped_done) == (1, 0, 1)
+    pdf = next((demo.rendered_dir / "reprise").rglob("*.pdf"))
+    pdf.unlink()
+    third = run_campaign(demo, camp, workers=1, only=only, show_progress=False)
+    assert third.done == 1 and pdf.exists()
+    manifests = sorted((demo.rendered_dir / "reprise" / "_campagnes" / "executions").glob("*.json"))
+    assert len(manifests) == 2  # conservation: 2
+    manifest = json.loads(manifests[-1].read_text(encoding="utf-8"))
+    assert manifest["imports"] and manifest["notebook_sha256"]
+    assert {f["format"] for f in manifest["rapports"][0]["files"]} == {"pdf", "docx", "xlsx"}
+
+
+def test_killed_campaign_resumes_where_it_stopped(demo, tmp_path):
+    camp_path = _campaign(tmp_path, nom="interrompue", formats=["xlsx"])
+    state = demo.rendered_dir / "interrompue" / "_campagnes" / "etat.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "workspace_lib.cli", "--workspace", str(demo.root),
+                             "render", str(camp_path), "--workers", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None and not (
+            state.exists() and state.read_text().count("\n") >= 3):
+        time.sleep(0.2)
+    import os
+
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = state.read_text().count("\n")
+    assert done_before >= 3
+    # No half-written report under a final name.
+    for f in (demo.rendered_dir / "interrompue").rglob("*.xlsx"):
+        load_workbook(f)
+    report = run_campaign(demo, load(camp_path, root=ROOT), workers=2, show_progress=False)
+    assert report.skipped_done >= done_before and report.failed == 0
+    assert report.done + report.skipped_done == len({json.loads(line)["key"] for line in state.read_text().splitlines()})
+
+
+def test_failing_report_is_retried_then_recorded_and_others_complete(demo, tmp_path):
+    notebook = tmp_path / "notebooks" / "fragile.ipynb"
+    notebook.parent.mkdir()
+    shutil.copy(MINIMAL, notebook)
+    camp_path = _campaign(tmp_path, nom="fragile", notebook="notebooks/fragile.ipynb", formats=["html"],
+                          parametres={"siret": ["A", "B", "C"], "fail": False}, condition=None,
+                          chemin="{siret}-{slug}")
+    camp = load(camp_path, root=tmp_path)
+    camp.parametres["fail"] = [False]
+    ok = run_campaign(demo, camp, workers=2, show_progress=False)
+    assert (ok.done, ok.failed) == (3, 0)
+    camp.parametres["siret"] = ["D"]
+    camp.parametres["fail"] = [True]
+    bad = run_campaign(demo, camp, workers=1, show_progress=False)
+    assert bad.failed == 1 and "échec demandé" in bad.failures[0].error
+    result = CliRunner().invoke(cli, ["--workspace", str(demo.root), "render", str(camp_path), "--only", "siret=A"])
+    assert result.exit_code == 0, result.output
+
+
+def test_publication_to_another_folder(demo, tmp_path):
+    employers = _employers(demo)
+    target = tmp_path / "site-web"
+    camp = load(_campaign(tmp_path, nom="publiee", formats=["html"],
+                          publication={"cible": target.as_uri()}), root=ROOT)
+    run_campaign(demo, camp, workers=1, only={"siret": employers["petit"]}, show_progress=False)
+    copied = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
+    assert "index.html" in copied and any(p.endswith(".html") and p != "index.html" for p in copied)
+    assert not any("_campagnes" in p or p.endswith(".partiel") for p in copied)
+
+
+def test_dask_executor_with_two_worker_processes(demo, tmp_path):
+    from distributed import LocalCluster
+
+    employers = _employers(demo)
+    camp = load(_campaign(tmp_path, nom="dask", formats=["xlsx"]), root=ROOT)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        report = run_campaign(demo, camp, executor="dask", scheduler_address=cluster.scheduler_address,
+                              only={"siret": employers["petit"]}, show_progress=False)
+    assert (report.done, report.failed) == (1, 0)
+    assert next((demo.rendered_dir / "dask").rglob("*.xlsx")).stat().st_size > 0
+
+
+def test_every_dashboard_notebook_runs_as_a_report(demo, tmp_path):
+    """Each notebook of notebooks/ runs under Papermill-style injection and yields blocks."""
+    from workspace_lib import report_model as rm
+
+    employers = _employers(demo)
+    kernel = WarmKernel(demo.root)
+    try:
+        for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+            nb = load_notebook(path)
+            params = {"annee": YEAR, "interactif": False}
+            if "siret = " in "".join(c["source"] for c in nb["cells"]):
+                blocks = rm.blocks_from_notebook(kernel.run(nb, {**params, "siret": employers["grand"]}))
+                assert any(isinstance(b, (rm.Tableau, rm.Graphique)) for b in blocks), path.name
+                # A commune of 2 agents: key figures (mostly « s »), and no error.
+                blocks = rm.blocks_from_notebook(kernel.run(nb, {**params, "siret": employers["petit"]}))
+                assert any(isinstance(b, rm.ChiffresCles) for b in blocks), path.name
+            else:
+                blocks = rm.blocks_from_notebook(kernel.run(nb, params))
+                assert any(isinstance(b, rm.Graphique) for b in blocks), path.name
+            assert isinstance(blocks[0], rm.Entete)
+    finally:
+        kernel.shutdown()
+
+
+def test_notebooks_are_committed_without_outputs():
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell.get("outputs") and cell.get("execution_count") is None, path.name
+        assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb["cells"]), path.name
+
+
+@pytest.mark.parametrize("code", [textwrap.dedent("""
+    from workspace_lib.dashboard import TableauDeBord, ParametreInvalide
+    import pytest
+    with pytest.raises(ParametreInvalide):
+        TableauDeBord("synthese", siret="x' OR '1'='1", annee=2025)
+    with pytest.raises(ParametreInvalide):
+        TableauDeBord("synthese", annee="2025; DROP TABLE agent")
+""")])
+def test_dashboard_parameters_are_checked(demo, monkeypatch, code):
+    monkeypatch.setenv("WORKSPACE_DIR", str(demo.root))
+    exec(compile(code, "<parametres>", "exec"), {})

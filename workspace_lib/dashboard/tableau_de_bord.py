@@ -1,0 +1,188 @@
+"""What a dashboard notebook uses: parameters checked, the view computed, blocks displayed.
+
+In a report (Papermill, ``interactif=False``) each ``afficher`` call displays its blocks once.
+In Voilà (``interactif=True``) the dashboard shows its widgets (year, employer searchable by
+name, comparison levels); each ``afficher`` call displays an output area that is redrawn, without
+reloading the page, whenever a widget changes. Widget values are untrusted: they are checked
+against the allowed choices before any use.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from .. import report_model as rm
+from ..config import Workspace
+from ..warehouse import connection
+from .affichage import show
+from .specs import SPECS
+from .vue import Resultat, calculer
+
+COMPARAISONS = {
+    "Strate et département": ("strate", "departement"),
+    "EPCI et département": ("epci", "departement"),
+    "Département et région": ("departement", "region"),
+}
+
+
+class ParametreInvalide(ValueError):
+    """A dashboard parameter outside its allowed values (message in French)."""
+
+
+@functools.cache
+def _geojson(workspace_root: str, departement: str) -> dict | None:
+    from ..charts import geo
+
+    try:
+        return geo.load_boundaries("communes", departement=departement, workspace=Workspace(Path(workspace_root)))
+    except Exception:  # no boundaries at hand and no network: the map says so
+        return None
+
+
+def choix(workspace: Workspace, departement: str) -> dict[str, Any]:
+    """The allowed values: years, and employers (label -> SIRET) of the département."""
+    with connection(workspace, read_only=True) as con:
+        years = [y for (y,) in con.execute("SELECT DISTINCT annee FROM agent ORDER BY annee").fetchall()]
+        rows = con.execute(
+            "SELECT siret, any_value(nom ORDER BY annee DESC) FROM employeur WHERE departement = ? "
+            "AND siret IN (SELECT DISTINCT siret FROM agent) GROUP BY siret ORDER BY 2", [departement]).fetchall()
+        biggest = con.execute(
+            "SELECT a.siret FROM agent a JOIN employeur e USING (annee, siret) WHERE a.annee = ? "
+            "AND e.departement = ? GROUP BY a.siret ORDER BY count(*) DESC, a.siret LIMIT 1",
+            [years[-1] if years else None, departement]).fetchone()
+    return {"annees": years, "employeurs": {f"{nom} — {siret}": siret for siret, nom in rows},
+            "defaut": biggest[0] if biggest else None}
+
+
+class TableauDeBord:
+    """One dashboard (a :data:`~workspace_lib.dashboard.specs.SPECS` entry) for a notebook."""
+
+    def __init__(self, nom: str, siret: str | None = None, annee: int | None = None,
+                 departement: str | None = None, interactif: bool = False, workspace: Workspace | None = None):
+        if nom not in SPECS:
+            raise ParametreInvalide(f"Tableau de bord inconnu : {nom!r}")
+        self.spec = SPECS[nom]
+        self.workspace = workspace or Workspace.locate()
+        settings = self.workspace.settings().get("espace", {})
+        self.departement = str(departement or settings.get("departement", "48"))
+        self.choix = choix(self.workspace, self.departement)
+        self.annee = self._check_year(annee)
+        self.siret = self._check_siret(siret) if self.spec.niveau == "employeur" else None
+        self.comparaisons = self.spec.comparaisons
+        self.interactif = interactif
+        self.outputs: dict[str, Any] = {}
+        self.message = None
+        self.resultat: Resultat | None = None
+        self._compute()
+        if interactif:
+            self._show_widgets()
+
+    # -- parameters (untrusted) -----------------------------------------------------------
+    def _check_year(self, annee: Any) -> int:
+        years = self.choix["annees"]
+        if not years:
+            raise ParametreInvalide("L'entrepôt ne contient encore aucune donnée : importez des fichiers RSU.")
+        if annee in (None, ""):
+            return years[-1]
+        try:
+            year = int(annee)
+        except (TypeError, ValueError):
+            raise ParametreInvalide(f"Année invalide : {annee!r}") from None
+        if year not in years:
+            raise ParametreInvalide(f"Année {year} absente de l'entrepôt (années disponibles : "
+                                    f"{', '.join(map(str, years))}).")
+        return year
+
+    def _check_siret(self, siret: Any) -> str:
+        if siret in (None, ""):
+            if self.choix["defaut"] is None:
+                raise ParametreInvalide("Aucun employeur avec des agents dans ce département.")
+            return self.choix["defaut"]
+        if str(siret) not in self.choix["employeurs"].values():
+            raise ParametreInvalide(f"Employeur inconnu dans le département {self.departement} : {siret!r}")
+        return str(siret)
+
+    # -- computing and showing --------------------------------------------------------------
+    def _compute(self) -> None:
+        from dataclasses import replace
+
+        spec = replace(self.spec, comparaisons=self.comparaisons)
+        code = self.siret if spec.niveau == "employeur" else self.departement
+        with connection(self.workspace, read_only=True) as con:
+            try:
+                self.resultat = calculer(con, spec, code, self.annee,
+                                         geojson=_geojson(str(self.workspace.root), self.departement))
+                self.message = None
+            except ValueError as exc:  # e.g. the employer has no data for that year
+                self.resultat, self.message = None, str(exc)
+
+    def _blocks(self, nom: str) -> list[rm.Block]:
+        if self.resultat is None:
+            return [rm.Texte(f"Pas de données : {self.message}")] if nom == "entete" else []
+        if nom == "entete":
+            return [self.resultat.entete]
+        if nom not in self.resultat.blocs:
+            raise KeyError(f"Élément inconnu dans « {self.spec.nom} » : {nom!r}")
+        return self.resultat.blocs[nom]
+
+    def afficher(self, nom: str) -> None:
+        """Display an element or a section (by name), or ``"entete"`` for the header."""
+        if not self.interactif:
+            for block in self._blocks(nom):
+                show(block, html=False)
+            return
+        import ipywidgets as widgets
+        from IPython.display import display
+
+        out = widgets.Output()
+        self.outputs[nom] = out
+        self._redraw(nom, out)
+        display(out)
+
+    def _redraw(self, nom: str, out: Any) -> None:
+        out.clear_output(wait=True)
+        with out:
+            for block in self._blocks(nom):
+                show(block)
+
+    def _show_widgets(self) -> None:
+        import ipywidgets as widgets
+        from IPython.display import display
+
+        style = {"description_width": "initial"}
+        year = widgets.Dropdown(options=self.choix["annees"], value=self.annee, description="Année", style=style)
+        controls = [year]
+        employers = self.choix["employeurs"]
+        if self.spec.niveau == "employeur":
+            label = next(k for k, v in employers.items() if v == self.siret)
+            employer = widgets.Combobox(options=list(employers), value=label, ensure_option=True,
+                                        placeholder="Nom ou SIRET", description="Employeur", style=style,
+                                        layout=widgets.Layout(width="34em"))
+            levels = widgets.Dropdown(options=list(COMPARAISONS), value="Strate et département",
+                                      description="Comparer avec", style=style)
+            controls += [employer, levels]
+        status = widgets.HTML()
+
+        def changed(_change: Any) -> None:
+            # Untrusted values: only the allowed choices are used.
+            if year.value not in self.choix["annees"]:
+                return
+            if self.spec.niveau == "employeur":
+                if employer.value not in employers or levels.value not in COMPARAISONS:
+                    status.value = "<em>Choisissez un employeur dans la liste.</em>"
+                    return
+                self.siret = employers[employer.value]
+                self.comparaisons = COMPARAISONS[levels.value]
+            self.annee = year.value
+            status.value = "<em>Calcul…</em>"
+            self._compute()
+            for nom, out in self.outputs.items():
+                self._redraw(nom, out)
+            status.value = ""
+
+        for control in controls:
+            control.observe(changed, names="value")
+        self.widgets = controls
+        display(widgets.HBox([*controls, status]))

@@ -1,0 +1,152 @@
+"""One report: run the notebook in a warm kernel, export its blocks, write the files atomically.
+
+``render_job`` runs in a worker process (local pool or Dask worker). Each worker keeps one warm
+kernel for all the reports it is given.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+import traceback
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import report_model
+from .kernel import NotebookFailed, WarmKernel, load_notebook
+
+_KERNELS: dict[str, WarmKernel] = {}
+_NOTEBOOKS: dict[tuple[str, float], dict] = {}
+
+
+@dataclass
+class Job:
+    """What one report needs: the notebook, its parameters, where its files go."""
+
+    key: str
+    notebook: str
+    parameters: dict[str, Any]
+    pattern: str  # output path without extension, relative to out_root, may use {slug}
+    formats: list[str]
+    out_root: str
+    workspace_root: str
+    organisme: str = ""
+    timeout: int = 300
+    fields: dict[str, Any] = field(default_factory=dict)  # values for the path pattern
+
+
+@dataclass
+class JobResult:
+    """The outcome of one report."""
+
+    key: str
+    parameters: dict[str, Any]
+    ok: bool
+    files: list[dict[str, Any]] = field(default_factory=list)
+    tables_json: str | None = None
+    error: str | None = None
+    detail: str | None = None
+    seconds: float = 0.0
+    worker: int = 0
+    titre: str = ""
+    sous_titre: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    """``"Commune d'Albaret-le-Comtal"`` -> ``"commune-d-albaret-le-comtal"``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-") or "rapport"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _kernel(workspace_root: str, timeout: int) -> WarmKernel:
+    kernel = _KERNELS.get(workspace_root)
+    if kernel is None:
+        kernel = _KERNELS[workspace_root] = WarmKernel(Path(workspace_root), timeout=timeout)
+        atexit.register(kernel.shutdown)
+    kernel.timeout = timeout
+    return kernel
+
+
+def _notebook(path: str) -> dict:
+    key = (path, os.path.getmtime(path))
+    if key not in _NOTEBOOKS:
+        _NOTEBOOKS[key] = load_notebook(Path(path))
+    return _NOTEBOOKS[key]
+
+
+def _meta(blocks: list[report_model.Block], job: Job) -> Any:
+    from ..exporters import ReportMeta
+
+    entete = next((b for b in blocks if isinstance(b, report_model.Entete)), None)
+    return ReportMeta(
+        titre=entete.titre if entete else "Rapport",
+        sous_titre=entete.sous_titre if entete else "",
+        annee=(entete.annee if entete else None) or job.parameters.get("annee"),
+        date_edition=dt.date.today(),
+        organisme=job.organisme,
+    )
+
+
+def render_job(job: Job) -> JobResult:
+    """Run one report end to end; never raises (a failure is a result with ``ok=False``)."""
+    from ..exporters import export
+
+    started = time.perf_counter()
+    result = JobResult(job.key, job.parameters, ok=False, worker=os.getpid())
+    try:
+        kernel = _kernel(job.workspace_root, job.timeout)
+        executed = kernel.run(_notebook(job.notebook), job.parameters)
+        blocks = report_model.blocks_from_notebook(executed)
+        meta = _meta(blocks, job)
+        result.titre, result.sous_titre = meta.titre, meta.sous_titre
+        relative = job.pattern.format(**job.fields, slug=slugify(meta.sous_titre or meta.titre))
+        base = Path(job.out_root) / relative
+        for fmt in job.formats:
+            target = base.with_name(base.name + f".{fmt}")
+            export(blocks, meta, fmt, target)
+            result.files.append({"format": fmt, "chemin": str(target.relative_to(job.out_root)),
+                                 "sha256": sha256_file(target), "octets": target.stat().st_size})
+        tables = base.with_name(base.name + ".tables.json")
+        payload = {"tables": report_model.published_tables(blocks)}
+        write_atomic(tables, json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8"))
+        result.tables_json = str(tables.relative_to(job.out_root))
+        result.ok = True
+    except NotebookFailed as exc:
+        result.error, result.detail = exc.message, exc.detail[-4000:]
+    except Exception as exc:  # a report must not stop the campaign
+        result.error = f"{type(exc).__name__}: {exc}"[:500]
+        result.detail = traceback.format_exc()[-4000:]
+    result.seconds = time.perf_counter() - started
+    return result
