@@ -16,6 +16,14 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".${extras}"
 if [ -n "$extras" ]; then
+    # Browser tests drive Debian's chromium through Playwright (no browser download).
+    if ! command -v chromium >/dev/null 2>&1; then
+        if [ "$(id -u)" = "0" ]; then
+            apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null
+        else
+            sudo apt-get update -qq && sudo apt-get install -y -qq chromium poppler-utils >/dev/null
+        fi
+    fi
     # pycanon (independent k-anonymity checker used by the tests) pins exact versions of numpy,
     # pandas and scipy in every release; installed without them so that the tests run on the
     # same libraries as production. Its other requirements are installed explicitly.

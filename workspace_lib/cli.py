@@ -175,9 +175,13 @@ def info() -> None:
 def _register_commands() -> None:
     """Commands defined next to the concept they serve."""
     from .disclosure.cli import audit_disclosure, export_microdata
+    from .server.cli import audit_command, serve_command, users_group
 
     main.add_command(audit_disclosure, "audit-disclosure")
     main.add_command(export_microdata, "export-microdata")
+    main.add_command(serve_command)
+    main.add_command(users_group)
+    main.add_command(audit_command)
 
 
 _register_commands()

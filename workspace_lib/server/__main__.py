@@ -1,0 +1,26 @@
+"""``python -m workspace_lib.server [--workspace DIR] serve|users|audit``: the server commands alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..config import Workspace
+from .cli import COMMANDS
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--workspace", "workspace_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Dossier de l'espace de travail (par défaut : $WORKSPACE_DIR, sinon le dossier courant).")
+@click.pass_context
+def main(ctx: click.Context, workspace_dir: Path | None) -> None:
+    """Serveur web de l'espace RSU."""
+    ctx.obj = Workspace.locate(workspace_dir)
+
+
+for _command in COMMANDS:
+    main.add_command(_command)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Building and starting the server: one Jupyter Server hosting JupyterLab, Voilà (as a server
+extension) and the ``rendered/`` web space, over HTTPS only, with the workspace's accounts."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import ssl
+from pathlib import Path
+
+from traitlets.config import Config
+
+from ..config import Workspace
+from .services import Services
+from .settings import ServerSettings
+from .tls import ensure_certificate
+
+
+def server_config(services: Services, *, certfile: str, keyfile: str) -> Config:
+    """The traitlets configuration of the ServerApp (nothing read from the user's ~/.jupyter)."""
+    s = services.settings
+    c = Config()
+    c.ServerApp.ip = s.ip
+    c.ServerApp.port = s.port
+    c.ServerApp.port_retries = 0
+    c.ServerApp.open_browser = False
+    c.ServerApp.root_dir = str(s.notebooks_dir)
+    c.ServerApp.certfile = certfile
+    c.ServerApp.keyfile = keyfile
+    c.ServerApp.ssl_options = {"ssl_version": ssl.PROTOCOL_TLS_SERVER}
+    c.ServerApp.default_url = "/accueil"
+    c.ServerApp.allow_remote_access = True
+    c.ServerApp.allow_root = True
+    c.ServerApp.allow_unauthenticated_access = False
+    c.ServerApp.jpserver_extensions = {"jupyterlab": True, "voila": True, "jupyter_server_terminals": True}
+    c.ServerApp.identity_provider_class = "workspace_lib.server.identity.RsuIdentityProvider"
+    c.ServerApp.authorizer_class = "workspace_lib.server.authorizer.RsuAuthorizer"
+    c.ServerApp.kernel_manager_class = "workspace_lib.server.kernels.RsuKernelManager"
+    c.ServerApp.kernel_websocket_connection_class = "workspace_lib.server.kernels.FilteringWebsocketConnection"
+    c.ServerApp.tornado_settings = {
+        "xsrf_cookie_kwargs": {"secure": True, "samesite": "Strict"},
+        "headers": {"Content-Security-Policy": "frame-ancestors 'none'"},
+    }
+    c.RsuIdentityProvider.workspace_dir = str(services.workspace.root)
+    c.RsuIdentityProvider.token = ""
+    c.RsuKernelManager.kernels_per_user = s.kernels_per_user
+    c.RsuKernelManager.kernels_total = s.kernels_total
+    c.RsuKernelManager.pool_size = s.preheated_kernels
+    c.RsuKernelManager.cull_idle_timeout = s.kernel_idle_minutes * 60
+    c.RsuKernelManager.cull_interval = 60
+    c.RsuKernelManager.cull_connected = False
+    c.RsuKernelManager.cull_busy = False
+    c.VoilaConfiguration.show_tracebacks = False
+    c.VoilaConfiguration.file_allowlist = []  # /voila/files serves nothing (and is developer-only)
+    # Voilà's own preheating (pre-rendered notebooks) needs its standalone app; the kernel pool
+    # of RsuKernelManager (pool_size) replaces it in server-extension mode.
+    c.VoilaConfiguration.preheat_kernel = False
+    c.VoilaConfiguration.http_header_envs = []
+    return c
+
+
+def build_server(workspace: Workspace, *, port: int | None = None, ip: str | None = None,
+                 certfile: str | None = None, keyfile: str | None = None,
+                 notebooks: str | os.PathLike | None = None):
+    """A ServerApp ready to ``start()``."""
+    from jupyter_server.serverapp import ServerApp
+
+    from .guard import secure_web_app
+
+    workspace.ensure()
+    settings = ServerSettings.from_workspace(workspace)
+    changes = {}
+    if port is not None:
+        changes["port"] = port
+    if ip is not None:
+        changes["ip"] = ip
+    if notebooks is not None:
+        changes["notebooks_dir"] = Path(notebooks).expanduser().resolve()
+    settings = dataclasses.replace(settings, **changes)
+    settings.notebooks_dir.mkdir(parents=True, exist_ok=True)
+    certfile = certfile or settings.certfile
+    keyfile = keyfile or settings.keyfile
+    if bool(certfile) != bool(keyfile):
+        raise ValueError("Donnez à la fois le certificat et sa clé (--certfile et --keyfile).")
+    if not certfile:
+        cert, key = ensure_certificate(settings.tls_dir, (settings.ip,) if settings.ip not in ("0.0.0.0", "::") else ())
+        certfile, keyfile = str(cert), str(key)
+    for path in (certfile, keyfile):
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"Fichier introuvable : {path}")
+
+    # Kernels (dashboards) find the warehouse through WORKSPACE_DIR.
+    os.environ["WORKSPACE_DIR"] = str(workspace.root)
+    from .services import services_for
+
+    services_for.cache_clear()
+    services = services_for(str(workspace.root))
+    services.settings = settings
+    services.publications.settings = settings
+    app = ServerApp(config=server_config(services, certfile=certfile, keyfile=keyfile))
+    app.initialize(argv=[], find_extensions=False)
+    secure_web_app(app.web_app, services)
+    return app
+
+
+def serve(workspace: Workspace, **options) -> None:
+    app = build_server(workspace, **options)
+    services = app.web_app.settings["rsu_services"]
+    services.audit(action="demarrage_serveur", ressource=app.display_url, resultat="succes",
+                   port=services.settings.port)
+    app.start_app()
+    kernels = app.web_app.settings["kernel_manager"]
+    if getattr(kernels, "pool_size", 0):
+        from tornado.ioloop import IOLoop
+
+        IOLoop.current().add_callback(kernels._fill_pool)
+    app.start_ioloop()
