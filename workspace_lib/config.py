@@ -18,12 +18,34 @@ KEY_FILE = "cle-pseudonymisation.bin"
 KEY_BYTES = 32
 
 DEFAULT_SETTINGS = """\
-# Réglages de l'espace de travail RSU.
+# Réglages de l'espace de travail RSU (voir le README).
 [espace]
 # Nom affiché dans les pages et les rapports.
 nom = "Centre de Gestion"
 # Département du Centre de Gestion (code INSEE).
 departement = "48"
+
+[serveur]
+port = 8443
+# Renouvellement forcé des mots de passe (jours ; 0 pour le désactiver, voir le README).
+expiration_mot_de_passe_jours = 365
+
+# Publication des tableaux de bord : "public" (sans connexion) ou "analystes".
+[tableaux_de_bord]
+"observatoire_departemental.ipynb" = "public"
+"synthese_employeur.ipynb" = "analystes"
+"effectifs_demographie.ipynb" = "analystes"
+"absenteisme_sante.ipynb" = "analystes"
+"mouvements_carrieres.ipynb" = "analystes"
+"formation.ipynb" = "analystes"
+"remunerations_egalite.ipynb" = "analystes"
+
+[secret_statistique]
+# Seuils du secret statistique (valeurs par défaut).
+min_effectif = 5
+min_contributeurs_montant = 11
+dominance = 0.85
+min_employeurs = 3
 """
 
 

@@ -235,7 +235,9 @@ def _extremes(cells: list[dict[str, Any]], name, d: int, unite: str) -> str:
 
 def _graphique(chart: alt.TopLevelMixin, titre: str, alt_text: str, donnees, genre: str,
                x: str, y: str, serie: str | None, source: str) -> Graphique:
-    spec = theme.apply_config(chart.to_dict())
+    # The builders' charts are validated by the tests; skipping Altair's JSON-schema validation
+    # here saves about 40 ms a chart, which counts when a campaign draws thousands.
+    spec = theme.apply_config(chart.to_dict(validate=False))
     return Graphique(titre=titre, spec=spec, texte_alternatif=alt_text, donnees=donnees, genre=genre,
                      x=x, y=y, serie=serie or "", source=source)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import report_model as rm
 from ..config import Workspace
+from ..disclosure import Rules
 from ..warehouse import connection
 from .affichage import show
 from .specs import SPECS
@@ -71,6 +72,7 @@ class TableauDeBord:
         self.annee = self._check_year(annee)
         self.siret = self._check_siret(siret) if self.spec.niveau == "employeur" else None
         self.comparaisons = self.spec.comparaisons
+        self.rules = Rules.from_settings(self.workspace.settings())
         self.interactif = interactif
         self.outputs: dict[str, Any] = {}
         self.message = None
@@ -112,7 +114,7 @@ class TableauDeBord:
         code = self.siret if spec.niveau == "employeur" else self.departement
         with connection(self.workspace, read_only=True) as con:
             try:
-                self.resultat = calculer(con, spec, code, self.annee,
+                self.resultat = calculer(con, spec, code, self.annee, rules=self.rules,
                                          geojson=_geojson(str(self.workspace.root), self.departement))
                 self.message = None
             except ValueError as exc:  # e.g. the employer has no data for that year

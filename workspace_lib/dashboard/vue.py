@@ -10,6 +10,7 @@ render engine exports.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -90,6 +91,31 @@ def _levels(con, spec: Spec, code: str, annee: int) -> list[tuple[str, Perimetre
     return levels
 
 
+# Comparison values (strate, département, région, France) are the same for every employer of a
+# campaign: kept per warehouse version, so that a warm kernel computes them once.
+_COMPARISONS: dict[tuple, Any] = {}
+
+
+def _warehouse_version(con: duckdb.DuckDBPyConnection) -> tuple:
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    if not path:
+        return ("memoire", id(con))
+    stat = Path(path).stat()
+    return (path, stat.st_mtime_ns, stat.st_size)
+
+
+def _indicator(con, ind_id: str, per: Perimetre, annee: int, niveau: str):
+    """An indicator's table; cached for the comparison levels (not the employer itself)."""
+    if niveau == "employeur":
+        return INDICATEURS[ind_id].fonction(con, per, annee)
+    key = (_warehouse_version(con), ind_id, per.niveau, per.code, annee)
+    if key not in _COMPARISONS:
+        if len(_COMPARISONS) > 2000:
+            _COMPARISONS.clear()
+        _COMPARISONS[key] = INDICATEURS[ind_id].fonction(con, per, annee)
+    return _COMPARISONS[key]
+
+
 def _grand_total(table, key: str, niveau: str):
     """A 0-dimension copy of an indicator table (its grand total), for comparisons."""
     cells = table.cells
@@ -114,7 +140,7 @@ def calculer(con: duckdb.DuckDBPyConnection, spec: Spec, code: str, annee: int,
                 if el.rendu in ("comparaison", "chiffres"):
                     for niveau, per, _ in levels:
                         key = f"{el.nom}:{ind_id}:{niveau}"
-                        raw[key] = _grand_total(ind.fonction(con, per, annee), key, niveau)
+                        raw[key] = _grand_total(_indicator(con, ind_id, per, annee, niveau), key, niveau)
                     continue
                 years = list(range(annee - el.annees + 1, annee + 1)) if el.annees > 1 else annee
                 table = ind.fonction(con, main, years, **kwargs)
