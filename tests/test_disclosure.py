@@ -78,9 +78,9 @@ def test_rules_defaults_and_settings(tmp_path):
     assert (rules.min_effectif, rules.min_contributeurs_montant, rules.dominance, rules.min_employeurs) == (5, 11, 0.85, 3)
     assert rules.intervalle == 5 and rules.zero_sensible is False
     ws = Workspace.locate(tmp_path).ensure()
+    assert Rules.from_settings(ws.settings()) == Rules()  # the defaults written in a new workspace
     ws.settings_path.write_text(
-        ws.settings_path.read_text(encoding="utf-8")
-        + "\n[secret_statistique]\nmin_effectif = 3\nprotection_interval = 4\nzero_sensible = true\n",
+        "[secret_statistique]\nmin_effectif = 3\nprotection_interval = 4\nzero_sensible = true\n",
         encoding="utf-8",
     )
     rules = Rules.from_settings(ws.settings())

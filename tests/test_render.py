@@ -273,3 +273,16 @@ def test_notebooks_are_committed_without_outputs():
 def test_dashboard_parameters_are_checked(demo, monkeypatch, code):
     monkeypatch.setenv("WORKSPACE_DIR", str(demo.root))
     exec(compile(code, "<parametres>", "exec"), {})
+
+
+def test_report_on_demand_from_a_dashboard(demo, monkeypatch):
+    monkeypatch.setenv("WORKSPACE_DIR", str(demo.root))
+    from workspace_lib.dashboard import TableauDeBord
+
+    employers = _employers(demo)
+    tdb = TableauDeBord("synthese", siret=employers["grand"], annee=YEAR, interactif=False)
+    relative = tdb.produire_rapport("pdf")
+    pdf = demo.rendered_dir / relative
+    assert pdf.exists() and relative.startswith("a-la-demande/synthese/")
+    assert "Chiffres clés" in "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert pdf.with_name(pdf.name.replace(".pdf", ".tables.json")).exists()

@@ -10,6 +10,7 @@ against the allowed choices before any use.
 from __future__ import annotations
 
 import functools
+import html
 from pathlib import Path
 from typing import Any
 
@@ -187,4 +188,45 @@ class TableauDeBord:
         for control in controls:
             control.observe(changed, names="value")
         self.widgets = controls
-        display(widgets.HBox([*controls, status]))
+        fmt = widgets.Dropdown(options=[("PDF", "pdf"), ("Word", "docx"), ("Excel", "xlsx")], value="pdf",
+                               description="Rapport", style=style, layout=widgets.Layout(width="12em"))
+        button = widgets.Button(description="Produire le rapport", icon="download")
+        link = widgets.HTML()
+
+        def produce(_button: Any) -> None:
+            if fmt.value not in ("pdf", "docx", "xlsx"):
+                return
+            link.value = "<em>Production du rapport…</em>"
+            try:
+                relative = self.produire_rapport(fmt.value)
+                link.value = f'<a href="/rendered/{relative}" download>Télécharger le rapport</a>'
+            except Exception as exc:  # shown to the user, in French
+                link.value = f"<em>Le rapport n'a pas pu être produit : {html.escape(str(exc))}</em>"
+
+        button.on_click(produce)
+        self.bouton_rapport = button
+        display(widgets.VBox([widgets.HBox([*controls, status]), widgets.HBox([fmt, button, link])]))
+
+    def produire_rapport(self, fmt: str) -> str:
+        """Export the view as shown now into ``rendered/a-la-demande/``; its path under rendered/."""
+        import datetime as dt
+        import json
+
+        from ..exporters import ReportMeta, export
+        from ..render.job import slugify, write_atomic
+
+        if self.resultat is None:
+            raise ValueError(self.message or "aucune donnée")
+        blocks = self.resultat.tous_les_blocs()
+        entete = self.resultat.entete
+        code = self.siret or self.departement
+        relative = f"a-la-demande/{self.spec.nom}/{self.annee}/{code}-{slugify(entete.sous_titre)}"
+        base = self.workspace.rendered_dir / relative
+        meta = ReportMeta(titre=entete.titre, sous_titre=entete.sous_titre, annee=self.annee,
+                          date_edition=dt.date.today(),
+                          organisme=str(self.workspace.settings().get("espace", {}).get("nom", "Centre de Gestion")))
+        export(blocks, meta, fmt, base.with_name(base.name + f".{fmt}"))
+        tables = {"tables": rm.published_tables(blocks)}
+        write_atomic(base.with_name(base.name + ".tables.json"),
+                     json.dumps(tables, ensure_ascii=False, indent=1).encode("utf-8"))
+        return f"{relative}.{fmt}"

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..atomic import atomic_file
 from ..fr import nombre
 from .model import MESURES, STATUTS, SUPPRIMES, Table
 
@@ -84,19 +83,8 @@ def write_tables_json(path: str | os.PathLike, tables: list[Table]) -> Path:
     path = Path(path)
     document = {"tables": [table_to_dict(t) for t in tables]}
     text = json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_file(path, "w", encoding="utf-8") as fh:
+        fh.write(text + "\n")
     return path
 
 

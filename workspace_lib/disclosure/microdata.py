@@ -22,10 +22,8 @@ employer: it is suppressed first. The année is never generalised.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +31,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from ..atomic import atomic_file
 from ..fr import nombre, pluriel
 
 INTERCOMMUNALITES = ("EPCI_CC", "EPCI_CA", "EPCI_CU", "METROPOLE")
@@ -373,15 +372,5 @@ def _quotite(q: float) -> str:
 
 
 def _write_csv(frame: pd.DataFrame, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            frame.to_csv(fh, sep=";", index=False, decimal=",")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_file(out, "w", encoding="utf-8", newline="") as fh:
+        frame.to_csv(fh, sep=";", index=False, decimal=",")

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 import os
 import re
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..atomic import atomic_path, write_bytes
 from ..fr import NARROW_NBSP, nombre
 from ..report_model import ChiffresCles, Graphique, Tableau, Texte, Titre, from_json
 
@@ -374,47 +373,8 @@ def grille(block: Tableau) -> Grille:
 
 # --- atomic output -----------------------------------------------------------------------------
 
-def _umask() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022
-
-
-@contextlib.contextmanager
-def sortie_atomique(out: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to ``out``; on success it replaces ``out`` (``os.replace``),
-    on any error it is removed. A killed export never leaves a partial file under ``out``
-    (at most a hidden ``.<name>.*.tmp`` file)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        try:
-            mode = out.stat().st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+sortie_atomique = atomic_path
 
 
 def ecrire_atomique(out: str | os.PathLike, data: bytes) -> Path:
-    with sortie_atomique(out) as tmp:
-        tmp.write_bytes(data)
-    return Path(out)
+    return write_bytes(out, data)

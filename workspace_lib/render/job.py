@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 import traceback
 import unicodedata
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import report_model
+from ..atomic import write_bytes as write_atomic
 from .kernel import NotebookFailed, WarmKernel, load_notebook
 
 _KERNELS: dict[str, WarmKernel] = {}
@@ -75,19 +75,6 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _kernel(workspace_root: str, timeout: int) -> WarmKernel:

@@ -16,7 +16,8 @@ from .. import reference
 from . import annual, tables
 from .employers import build_foreign_epci, build_home, dep_number, france_departements
 from .population import Unit
-from .writers import CsvFile, atomic_file, write_xlsx
+from ..atomic import atomic_file
+from .writers import CsvFile, write_xlsx
 
 FORMATS = ("csv", "xlsx")
 KINDS = (ff.EMPLOYEURS, ff.AGENTS, ff.ABSENCES, ff.FORMATIONS)

@@ -8,12 +8,8 @@ file of the same folder, then renamed (atomic).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import os
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .. import file_formats as ff
+from ..atomic import atomic_path
 
 # Decimal columns written with exactly two decimals (euros); the others drop useless zeros.
 MONEY = {"remuneration_brute", "regime_indemnitaire", "nbi", "depenses_personnel",
@@ -89,44 +86,6 @@ def csv_schema(kind: ff.FileKind) -> pa.Schema:
     return pa.schema([(c.name, pa.int64() if c.kind == "int" else pa.string()) for c in kind.columns])
 
 
-@functools.cache
-def _file_mode() -> int:
-    """Permissions of a new file under the current umask (mkstemp creates files as 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-@contextlib.contextmanager
-def atomic_file(final: Path, mode: str = "wb") -> Iterator:
-    """Open a temporary file next to ``final``; rename it to ``final`` on success only."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, mode) as handle:
-            yield handle
-        os.chmod(tmp, _file_mode())
-        os.replace(tmp, final)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def atomic_path(final: Path) -> Iterator[Path]:
-    """A temporary path next to ``final`` (for libraries that open files themselves)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, _file_mode())
-        os.replace(tmp, final)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 class CsvFile:
