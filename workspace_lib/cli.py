@@ -175,6 +175,7 @@ def info() -> None:
 def _register_commands() -> None:
     """Commands defined next to the concept they serve."""
     from .disclosure.cli import audit_disclosure, export_microdata
+    from .schedule.cli import scheduler_command
     from .server.cli import audit_command, serve_command, users_group
 
     main.add_command(audit_disclosure, "audit-disclosure")
@@ -182,6 +183,7 @@ def _register_commands() -> None:
     main.add_command(serve_command)
     main.add_command(users_group)
     main.add_command(audit_command)
+    main.add_command(scheduler_command)
 
 
 _register_commands()

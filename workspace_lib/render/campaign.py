@@ -159,10 +159,12 @@ def load(path: Path, root: Path | None = None) -> Campaign:
 
 
 def _check_cron(path: Path, cron: str) -> None:
-    from apscheduler.triggers.cron import CronTrigger
+    # Read as crontab does (0 and 7 are Sunday), like the scheduler; APScheduler's own
+    # from_crontab counts days from Monday.
+    from ..schedule.cron import trigger
 
     try:
-        CronTrigger.from_crontab(cron)
+        trigger(cron)
     except ValueError as exc:
         raise _fail(path, "planification", f"expression cron invalide ({exc})") from None
 
