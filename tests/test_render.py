@@ -245,6 +245,9 @@ def test_every_dashboard_notebook_runs_as_a_report(demo, tmp_path):
                 # A commune of 2 agents: key figures (mostly « s »), and no error.
                 blocks = rm.blocks_from_notebook(kernel.run(nb, {**params, "siret": employers["petit"]}))
                 assert any(isinstance(b, rm.ChiffresCles) for b in blocks), path.name
+                # An employer without any agent that year: a report that says so, no error.
+                empty = rm.blocks_from_notebook(kernel.run(nb, {**params, "siret": employers["vide"]}))
+                assert isinstance(empty[0], rm.Entete) and len(empty) > 1, path.name
             else:
                 blocks = rm.blocks_from_notebook(kernel.run(nb, params))
                 assert any(isinstance(b, rm.Graphique) for b in blocks), path.name

@@ -49,7 +49,7 @@ def choix(workspace: Workspace, departement: str) -> dict[str, Any]:
         years = [y for (y,) in con.execute("SELECT DISTINCT annee FROM agent ORDER BY annee").fetchall()]
         rows = con.execute(
             "SELECT siret, any_value(nom ORDER BY annee DESC) FROM employeur WHERE departement = ? "
-            "AND siret IN (SELECT DISTINCT siret FROM agent) GROUP BY siret ORDER BY 2", [departement]).fetchall()
+            "GROUP BY siret ORDER BY 2", [departement]).fetchall()
         biggest = con.execute(
             "SELECT a.siret FROM agent a JOIN employeur e USING (annee, siret) WHERE a.annee = ? "
             "AND e.departement = ? GROUP BY a.siret ORDER BY count(*) DESC, a.siret LIMIT 1",
