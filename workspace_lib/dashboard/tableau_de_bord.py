@@ -190,7 +190,7 @@ class TableauDeBord:
         self.widgets = controls
         fmt = widgets.Dropdown(options=[("PDF", "pdf"), ("Word", "docx"), ("Excel", "xlsx")], value="pdf",
                                description="Rapport", style=style, layout=widgets.Layout(width="12em"))
-        button = widgets.Button(description="Produire le rapport", icon="download")
+        button = widgets.Button(description="Produire le rapport")
         link = widgets.HTML()
 
         def produce(_button: Any) -> None:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import report_model as rm
 from ..charts import builders
-from ..disclosure import LEGENDE_SECRET, Rules, Table
+from ..disclosure import Rules, Table
 from ..indicators import INDICATEURS, Perimetre
 from ..indicators.comparaison import perimetres_employeur
 from ..indicators.moteur import ENSEMBLE
@@ -214,8 +214,8 @@ def _blocks(el: Element, tables: dict[str, Table], levels, spec: Spec, geojson: 
     published = as_published(table)
     dims = table.dimensions
     if el.rendu == "tableau":
-        return [rm.Tableau(table=published, lignes=dims[:1], colonnes=dims[1:2], unite=unite,
-                           note=LEGENDE_SECRET if (table.cells["statut"] != "publie").any() else "")]
+        # The « s » legend is added by every renderer under a table that has a secret cell.
+        return [rm.Tableau(table=published, lignes=dims[:1], colonnes=dims[1:2], unite=unite)]
     data = _members(table)
     if el.rendu == "pyramide":
         _, block = builders.pyramide(data, tranche="tranche_age", sexe="sexe", titre=titre, source=spec.source,
@@ -223,7 +223,8 @@ def _blocks(el: Element, tables: dict[str, Table], levels, spec: Spec, geojson: 
     elif el.rendu == "lignes":
         serie = next((d for d in dims if d != "annee"), None)
         _, block = builders.lignes(data, x="annee", y="valeur", serie=serie, titre=titre, unite=unite,
-                                   source=spec.source)
+                                   source=spec.source, titre_x="Année", titre_y=unite.capitalize() or None,
+                                   titre_serie=libelles.dimension(serie) if serie else None)
     elif el.rendu == "carte":
         if geojson is None:
             return [rm.Texte("Carte indisponible : aucun contour géographique chargé.")]
