@@ -40,6 +40,8 @@ def server_config(services: Services, *, certfile: str, keyfile: str) -> Config:
     c.ServerApp.tornado_settings = {
         "xsrf_cookie_kwargs": {"secure": True, "samesite": "Strict"},
         "headers": {"Content-Security-Policy": "frame-ancestors 'none'"},
+        # Voilà's page config points MathJax at a CDN by default: no external request.
+        "mathjax_url": "",
     }
     c.RsuIdentityProvider.workspace_dir = str(services.workspace.root)
     c.RsuIdentityProvider.token = ""
@@ -50,6 +52,8 @@ def server_config(services: Services, *, certfile: str, keyfile: str) -> Config:
     c.RsuKernelManager.cull_interval = 60
     c.RsuKernelManager.cull_connected = False
     c.RsuKernelManager.cull_busy = False
+    # Our template (lab without its CDN links), found through JUPYTER_PATH (see build_server).
+    c.VoilaConfiguration.template = "rsu"
     c.VoilaConfiguration.show_tracebacks = False
     c.VoilaConfiguration.file_allowlist = []  # /voila/files serves nothing (and is developer-only)
     # Voilà's own preheating (pre-rendered notebooks) needs its standalone app; the kernel pool
@@ -57,6 +61,14 @@ def server_config(services: Services, *, certfile: str, keyfile: str) -> Config:
     c.VoilaConfiguration.preheat_kernel = False
     c.VoilaConfiguration.http_header_envs = []
     return c
+
+
+def _add_voila_templates() -> None:
+    """Put the package's Jupyter data folder (Voilà template "rsu") first in JUPYTER_PATH."""
+    data = str(Path(__file__).resolve().parent / "jupyter_data")
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if data not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([data, *paths])
 
 
 def build_server(workspace: Workspace, *, port: int | None = None, ip: str | None = None,
@@ -68,6 +80,7 @@ def build_server(workspace: Workspace, *, port: int | None = None, ip: str | Non
     from .guard import secure_web_app
 
     workspace.ensure()
+    _add_voila_templates()
     settings = ServerSettings.from_workspace(workspace)
     changes = {}
     if port is not None:
