@@ -50,7 +50,11 @@ def server(tmp_path_factory):
             time.sleep(0.3)
     yield f"https://127.0.0.1:{port}"
     proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # a kernel still busy: stop it all
+        proc.kill()
+        proc.wait()
 
 
 def test_public_observatoire_renders_offline_and_reacts_to_the_year(server):
