@@ -71,6 +71,32 @@ def _add_voila_templates() -> None:
         os.environ["JUPYTER_PATH"] = os.pathsep.join([data, *paths])
 
 
+def _poll_kernel_replies_in_slices() -> None:
+    """Work around lost wake-ups of ``zmq.asyncio`` (seen with pyzmq 27.3, jupyter_client 8.10,
+    nbclient 0.11, ipykernel 7.4): Voilà's executor waits for each cell's reply with
+    ``socket.poll(None)``, which now and then never wakes up although the reply has arrived (the
+    page stays on « Executing n of m » for ever). Polling in 100 ms slices checks the socket again."""
+    import queue
+    import time
+
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
+    if getattr(AsyncZMQSocketChannel.get_msg, "rsu_slices", False):
+        return
+
+    async def get_msg(self, timeout: float | None = None) -> dict:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = 0.1 if deadline is None else max(0.0, deadline - time.monotonic())
+            if await self.socket.poll(int(min(0.1, left) * 1000)):
+                return await self._recv()
+            if deadline is not None and time.monotonic() >= deadline:
+                raise queue.Empty
+
+    get_msg.rsu_slices = True
+    AsyncZMQSocketChannel.get_msg = get_msg
+
+
 def build_server(workspace: Workspace, *, port: int | None = None, ip: str | None = None,
                  certfile: str | None = None, keyfile: str | None = None,
                  notebooks: str | os.PathLike | None = None):
@@ -81,6 +107,7 @@ def build_server(workspace: Workspace, *, port: int | None = None, ip: str | Non
 
     workspace.ensure()
     _add_voila_templates()
+    _poll_kernel_replies_in_slices()
     settings = ServerSettings.from_workspace(workspace)
     changes = {}
     if port is not None:
