@@ -11,7 +11,9 @@ the same run on the same data and machine:
 Measures:
 - first chart: from the page request (the document's ``performance`` time origin) to the first
   chart or table of the dashboard visible, N loads (``--chargements``, 5) each in a new tab after
-  one unmeasured warm-up load; the preheated pools are left to refill between loads;
+  one unmeasured warm-up load; the preheated pools are left to refill between loads (``--pause``
+  for (a); for (c), where the notebook itself is executed ahead, 1.5 × the median load of (b) or
+  ``--attente-c``);
 - widget change: the year Dropdown switched (2024 <-> 2025) on one page, N times
   (``--changements``, 20), from the change event to the header showing the new year
   (« 1re sortie ») and to every output redrawn and the « Calcul… » status gone (« tout »).
@@ -32,7 +34,8 @@ imported warehouse (it is only read: the bench's workspace links to it).
 
 The standalone Voilà processes get the same work-around as the server against the lost ZMQ
 wake-ups of this package set (``workspace_lib.server.app._poll_kernel_replies_in_slices``):
-without it their pages often stay on « Executing n of m » for ever. Everything else (Jupyter
+without it their pages often stay on « Executing n of m » for ever; and an ``_xsrf`` cookie, without
+which standalone Voilà refuses the beacon that shuts a closed tab's kernel down. Everything else (Jupyter
 and browser homes, accounts, certificates) lives in a temporary folder; every process started
 is stopped at the end.
 """
@@ -190,7 +193,8 @@ def prepare_workspace(args, base: Path) -> tuple[Workspace, str]:
     departement = str(workspace.settings().get("espace", {}).get("departement", "48"))
     _boundaries(workspace, departement)
     counts = table_counts(workspace.warehouse_path)
-    return workspace, f"{label}, {nombre(counts['agent'])} agents-années, {nombre(counts['employeur'])} employeurs-années"
+    return workspace, (f"{label}, {nombre(counts['agent'])} agents-années, "
+                       f"{nombre(counts['employeur'])} employeurs-années")
 
 
 # ---- processes ------------------------------------------------------------------------------------
@@ -316,10 +320,16 @@ def _changes(context, url: str, n: int, result: Result, timeout_s: float) -> Non
         page.close(run_before_unload=True)
 
 
-def measure(browser, name: str, url: str, args, *, login=None, between=None, note: str = "") -> Result:
+def measure(browser, name: str, url: str, args, *, login=None, between=None, note: str = "",
+            xsrf: bool = False) -> Result:
     result = Result(name, note=note)
     outside: list[str] = []
     context = _context(browser, outside)
+    if xsrf:
+        # Standalone Voilà sets no _xsrf cookie, so its beacon shutting the kernel down when the tab
+        # closes is refused (403) and every kernel stays: a cookie of our own (tornado compares the
+        # cookie with the form field) lets the beacon through.
+        context.add_cookies([{"name": "_xsrf", "value": "62656e6368", "url": url}])
     try:
         if login:
             login(context)
@@ -338,7 +348,9 @@ def measure(browser, name: str, url: str, args, *, login=None, between=None, not
             if between:
                 between()
         _changes(context, url, args.changements, result, args.delai)
-        print(f"  {name} : {len(result.changes)} changements mesurés, {result.change_failures} échecs", flush=True)
+        print(f"  {name} : {len(result.changes)} changements mesurés, {result.change_failures} échecs"
+              + (f" ; médiane {_ms(statistics.median(result.changes))}, p95 {_ms(_p95(result.changes))}"
+                 if result.changes else ""), flush=True)
     finally:
         context.close()
     if outside:
@@ -348,7 +360,8 @@ def measure(browser, name: str, url: str, args, *, login=None, between=None, not
 
 
 def run_server(browser, base: Path, workspace: Workspace, env: dict, args) -> Result:
-    result = run_cli(env, workspace.root, "users", "add", ANALYST, "--role", "analyste", stdin=PASSWORDS[ANALYST] + "\n")
+    result = run_cli(env, workspace.root, "users", "add", ANALYST, "--role", "analyste",
+                     stdin=PASSWORDS[ANALYST] + "\n")
     if result.returncode != 0 and "existe déjà" not in result.stderr:
         raise RuntimeError(result.stderr)
     server = LiveServer(base, workspace.root, ROOT / "notebooks", free_port(), env)
@@ -379,23 +392,27 @@ def run_server(browser, base: Path, workspace: Workspace, env: dict, args) -> Re
         _stop(None, children)
 
 
-def run_voila(browser, base: Path, workspace: Workspace, env: dict, args, preheat: int) -> Result:
+def run_voila(browser, base: Path, workspace: Workspace, env: dict, args, preheat: int,
+              refill: float = 15) -> Result:
     voila = Voila(base, workspace, ROOT / "notebooks" / args.notebook, env, preheat)
     try:
         if preheat:
-            voila.wait_pool(0)  # the notebooks are executed ahead in the pool's kernels
+            # Voilà logs its pool as filled when the kernels are started, before the notebook is
+            # executed in them: the pool is given the time of a cold load (and more) to re-render.
+            voila.wait_pool(0)
+            time.sleep(refill)
 
             def between():
-                before = voila.filled()
-                voila.wait_pool(before, timeout=args.delai)
+                time.sleep(refill)
 
-            name, note = "c", f"Voilà seul (HTTP), --preheat_kernel=True --pool_size={preheat}"
+            name, note = "c", (f"Voilà seul (HTTP), --preheat_kernel=True --pool_size={preheat} "
+                               f"(pause de {refill:.0f} s entre deux chargements pour le réchauffage)")
         else:
             def between():
                 time.sleep(1)
 
             name, note = "b", "Voilà seul (HTTP), sans préchauffage"
-        return measure(browser, name, voila.url, args, between=between, note=note)
+        return measure(browser, name, voila.url, args, between=between, note=note, xsrf=True)
     finally:
         voila.stop()
 
@@ -417,21 +434,19 @@ def _ms(value: float | None) -> str:
 def report(results: list[Result], title: str) -> None:
     print()
     print(title)
-    header = (f"{'':4}{'premier graphique (chargements)':>38} | "
-              f"{'changement d’année → 1re sortie':>31} | {'→ tout redessiné':>27}")
-    sub = (f"{'':4}{'médiane':>12}{'max':>12}{'échecs':>14} | {'médiane':>15}{'p95':>16} | "
-           f"{'médiane':>11}{'p95':>10}{'échecs':>6}")
-    print(header)
-    print(sub)
+    print(f"{'':4}| {'premier graphique (chargements)':^34} | {'changement d’année → 1re sortie':^31} | "
+          f"{'changement → tout redessiné':^34}")
+    print(f"{'':4}| {'médiane':>10} {'max':>10} {'échecs':>11} | {'médiane':>15} {'p95':>15} | "
+          f"{'médiane':>10} {'p95':>10} {'échecs':>12}")
     for r in results:
-        print(f"({r.name}) "
-              f"{_s(statistics.median(r.loads) if r.loads else None):>11}{_s(max(r.loads) if r.loads else None):>12}"
-              f"{f'{r.load_failures}/{len(r.loads) + r.load_failures}':>14} | "
-              f"{_ms(statistics.median(r.first_outputs) if r.first_outputs else None):>15}"
-              f"{_ms(_p95(r.first_outputs) if r.first_outputs else None):>16} | "
-              f"{_ms(statistics.median(r.changes) if r.changes else None):>11}"
-              f"{_ms(_p95(r.changes) if r.changes else None):>10}"
-              f"{f'{r.change_failures}':>6}")
+        loads = f"{r.load_failures}/{len(r.loads) + r.load_failures}"
+        changes = f"{r.change_failures}/{len(r.changes) + r.change_failures}"
+        print(f"({r.name}) | {_s(statistics.median(r.loads) if r.loads else None):>10} "
+              f"{_s(max(r.loads) if r.loads else None):>10} {loads:>11} | "
+              f"{_ms(statistics.median(r.first_outputs) if r.first_outputs else None):>15} "
+              f"{_ms(_p95(r.first_outputs) if r.first_outputs else None):>15} | "
+              f"{_ms(statistics.median(r.changes) if r.changes else None):>10} "
+              f"{_ms(_p95(r.changes) if r.changes else None):>10} {changes:>12}")
     print()
     for r in results:
         print(f"({r.name}) {r.note}")
@@ -458,12 +473,15 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=4, help="Attente entre deux chargements sur (a), en s.")
     parser.add_argument("--delai", type=float, default=180, help="Délai maximal d'un chargement, en s.")
     parser.add_argument("--configs", default="a,b,c", help="Configurations à mesurer (a, b, c).")
+    parser.add_argument("--attente-c", type=float, default=0,
+                        help="Attente entre deux chargements sur (c), en s (défaut : 1,5 × la médiane de (b)).")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         sys.exit("chromium introuvable : installez-le (apt-get install chromium).")
     from playwright.sync_api import sync_playwright
 
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     with tempfile.TemporaryDirectory(prefix="bench-tableaux-") as tmp:
         base = Path(tmp)
         env = isolated_env(base / "env")
@@ -480,8 +498,10 @@ def main() -> None:
                     if config == "a":
                         results.append(run_server(browser, base / "a", workspace, env, args))
                     elif config in ("b", "c"):
+                        cold = next((statistics.median(r.loads) for r in results if r.name == "b" and r.loads), None)
+                        refill = args.attente_c if args.attente_c else max(10.0, 1.5 * cold if cold else 15.0)
                         results.append(run_voila(browser, base / config, workspace, env, args,
-                                                 preheat=2 if config == "c" else 0))
+                                                 preheat=2 if config == "c" else 0, refill=refill))
             finally:
                 browser.close()
         report(results, f"Tableau de bord {args.notebook} — {data}")
