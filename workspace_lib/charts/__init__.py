@@ -3,8 +3,10 @@
 - :mod:`.theme`: the Altair theme « rsu » (registered and enabled on import): fonts, Okabe-Ito
   palette, sequential scheme for maps, French number and date locale.
 - :mod:`.builders`: :func:`barres`, :func:`comparaison`, :func:`lignes`, :func:`pyramide`,
-  :func:`carte`, each returning ``(chart, Graphique)``; suppressed cells are never drawn and
-  are marked « s ».
+  :func:`carte` (in :mod:`.maps`), each returning ``(chart, Graphique)``; suppressed cells are
+  never drawn and are marked « s ». The specs are written as plain Vega-Lite dicts
+  (:mod:`.vega`, about a millisecond a chart); the chart is a :class:`LazyChart` that builds
+  the Altair chart only on demand. :mod:`.values` holds the cells, French formats and alt text.
 - :mod:`.render`: :func:`to_svg`, :func:`to_png`, :func:`to_pdf`, :func:`to_html`,
   :func:`display` with vl-convert, offline (no CDN), French locale.
 - :mod:`.geo`: :func:`load_boundaries` (file, workspace cache or official download),
@@ -15,6 +17,7 @@ from . import theme  # noqa: F401  (registers and enables the theme)
 from .builders import (
     MISSING_LEGEND,
     SECRET_LEGEND,
+    LazyChart,
     barres,
     carte,
     comparaison,
@@ -34,6 +37,7 @@ from .render import display, enable_offline_renderer, spec_of, to_html, to_pdf, 
 __all__ = [
     "BoundariesUnavailable",
     "CodeMatch",
+    "LazyChart",
     "MISSING_LEGEND",
     "SECRET_LEGEND",
     "barres",
