@@ -4,6 +4,7 @@ Notebooks use :class:`TableauDeBord`; every number they show has been through di
 control (:mod:`.protection`).
 """
 
+from . import cache, tableau_de_bord
 from .tableau_de_bord import ParametreInvalide, TableauDeBord
 
-__all__ = ["ParametreInvalide", "TableauDeBord"]
+__all__ = ["ParametreInvalide", "TableauDeBord", "cache", "tableau_de_bord"]

@@ -18,7 +18,8 @@ from .. import report_model as rm
 from ..config import Workspace
 from ..disclosure import Rules
 from ..warehouse import connection
-from .affichage import show
+from .affichage import block_html, show
+from .cache import VueCalculee, cache_for, cle, warehouse_state
 from .specs import SPECS
 from .vue import Resultat, calculer
 
@@ -43,8 +44,37 @@ def _geojson(workspace_root: str, departement: str) -> dict | None:
         return None
 
 
+_CHOIX: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+
 def choix(workspace: Workspace, departement: str) -> dict[str, Any]:
     """The allowed values: years, and employers (label -> SIRET) of the département."""
+    key = (str(workspace.root), departement, warehouse_state(workspace))
+    if key not in _CHOIX:
+        if len(_CHOIX) > 16:
+            _CHOIX.clear()
+        _CHOIX[key] = _read_choices(workspace, departement)
+    return _CHOIX[key]
+
+
+def prechauffer() -> None:
+    """Load and warm up what a dashboard page needs (run in the server's preheated kernels).
+
+    Imports the dashboard modules and widgets and draws one tiny chart, so that the page's first
+    cell does not pay Python imports nor the chart renderer's start-up (about 3 s in all).
+    """
+    import ipywidgets  # noqa: F401
+
+    import pandas as pd
+
+    from ..charts import builders
+
+    _, block = builders.barres(pd.DataFrame({"x": ["a"], "valeur": [1.0], "statut": ["publie"]}), x="x",
+                               y="valeur", titre="Préchauffage")
+    block_html(block)
+
+
+def _read_choices(workspace: Workspace, departement: str) -> dict[str, Any]:
     with connection(workspace, read_only=True) as con:
         years = [y for (y,) in con.execute("SELECT DISTINCT annee FROM agent ORDER BY annee").fetchall()]
         rows = con.execute(
@@ -56,6 +86,13 @@ def choix(workspace: Workspace, departement: str) -> dict[str, Any]:
             [years[-1] if years else None, departement]).fetchone()
     return {"annees": years, "employeurs": {f"{nom} — {siret}": siret for siret, nom in rows},
             "defaut": biggest[0] if biggest else None}
+
+
+def _draw(vue: VueCalculee) -> None:
+    """Draw the HTML of every block of a view once (what a widget redraw shows)."""
+    res = vue.resultat
+    vue.html = {"entete": [block_html(res.entete)],
+                **{nom: [block_html(b) for b in blocks] for nom, blocks in res.blocs.items()}}
 
 
 class TableauDeBord:
@@ -77,6 +114,7 @@ class TableauDeBord:
         self.interactif = interactif
         self.outputs: dict[str, Any] = {}
         self.message = None
+        self.vue: VueCalculee | None = None
         self.resultat: Resultat | None = None
         self._compute()
         if interactif:
@@ -109,17 +147,29 @@ class TableauDeBord:
 
     # -- computing and showing --------------------------------------------------------------
     def _compute(self) -> None:
+        """The view for the current parameters: from the view cache, else computed and kept."""
         from dataclasses import replace
 
         spec = replace(self.spec, comparaisons=self.comparaisons)
         code = self.siret if spec.niveau == "employeur" else self.departement
-        with connection(self.workspace, read_only=True) as con:
-            try:
-                self.resultat = calculer(con, spec, code, self.annee, rules=self.rules,
-                                         geojson=_geojson(str(self.workspace.root), self.departement))
-                self.message = None
-            except ValueError as exc:  # e.g. the employer has no data for that year
-                self.resultat, self.message = None, str(exc)
+        geojson = _geojson(str(self.workspace.root), self.departement)
+        cache = cache_for(str(self.workspace.root))
+        key = cle(self.workspace, spec, code, self.annee, self.rules, geojson is not None)
+        vue = cache.get(key)
+        if vue is None:
+            with connection(self.workspace, read_only=True) as con:
+                try:
+                    vue = VueCalculee(calculer(con, spec, code, self.annee, rules=self.rules, geojson=geojson))
+                except ValueError as exc:  # e.g. the employer has no data for that year
+                    self.vue, self.resultat, self.message = None, None, str(exc)
+                    return
+            if self.interactif:
+                _draw(vue)
+            cache.put(key, vue)
+        elif self.interactif and not vue.html:
+            _draw(vue)
+            cache.put(key, vue)
+        self.vue, self.resultat, self.message = vue, vue.resultat, None
 
     def _blocks(self, nom: str) -> list[rm.Block]:
         if self.resultat is None:
@@ -146,9 +196,10 @@ class TableauDeBord:
 
     def _redraw(self, nom: str, out: Any) -> None:
         out.clear_output(wait=True)
+        drawn = self.vue.html.get(nom) if self.vue is not None else None
         with out:
-            for block in self._blocks(nom):
-                show(block)
+            for i, block in enumerate(self._blocks(nom)):
+                show(block, html=drawn[i] if drawn else True)
 
     def _show_widgets(self) -> None:
         import ipywidgets as widgets

@@ -1,0 +1,95 @@
+"""The view cache of the dashboards: a view is computed once per warehouse state, never stale."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from workspace_lib.config import Workspace
+from workspace_lib.dashboard import TableauDeBord, cache, tableau_de_bord
+from workspace_lib.ingest import import_sources
+from workspace_lib.synth import generate
+
+
+@pytest.fixture(scope="module")
+def lozere(tmp_path_factory) -> tuple[Workspace, object]:
+    data = tmp_path_factory.mktemp("donnees")
+    generate(data, departement="48", years=[2024, 2025], seed=3, formats=("csv",))
+    ws = Workspace.locate(tmp_path_factory.mktemp("espace")).ensure()
+    import_sources(ws, [str(data / "csv" / "2024")], show_progress=False)
+    return ws, data
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Count the views really computed (not taken from the cache)."""
+    calls = []
+    real = tableau_de_bord.calculer
+
+    def counting(*args, **kwargs):
+        calls.append(args[2:4])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tableau_de_bord, "calculer", counting)
+    return calls
+
+
+def _fresh_process_cache():
+    cache.cache_for.cache_clear()  # as a new kernel: nothing in memory, only the files
+
+
+def test_view_is_computed_once_and_kept_on_disk(lozere, counted):
+    ws, _ = lozere
+    first = TableauDeBord("synthese", workspace=ws)
+    assert len(counted) == 1
+    files = list((ws.root / "cache" / "vues").glob("*.pickle"))
+    assert files and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    _fresh_process_cache()
+    again = TableauDeBord("synthese", workspace=ws)
+    assert len(counted) == 1  # read from the file
+    assert again.resultat.tables.keys() == first.resultat.tables.keys()
+    for name, table in first.resultat.tables.items():
+        assert again.resultat.tables[name].cells.equals(table.cells)
+    # Other parameters or other disclosure rules: another view.
+    TableauDeBord("effectifs", workspace=ws)
+    assert len(counted) == 2
+    tdb = TableauDeBord("synthese", workspace=ws)
+    tdb.rules = type(tdb.rules)(**{**tdb.rules.__dict__, "min_effectif": tdb.rules.min_effectif + 5})
+    tdb._compute()
+    assert len(counted) == 3
+
+
+def test_interactive_view_keeps_its_drawn_html(lozere, counted):
+    ws, _ = lozere
+    _fresh_process_cache()
+    tdb = TableauDeBord("synthese", workspace=ws)  # a report: no HTML drawn
+    tdb.interactif = True
+    tdb._compute()
+    assert tdb.vue.html["effectifs_categorie"][0].count("<svg") >= 1
+    assert set(tdb.vue.html) == {"entete", *tdb.resultat.blocs}
+    _fresh_process_cache()
+    again = TableauDeBord("synthese", workspace=ws)
+    assert again.vue.html == tdb.vue.html  # drawn once, kept with the view
+
+
+def test_an_import_makes_cached_views_stale(lozere, counted):
+    ws, data = lozere
+    before = TableauDeBord("synthese", workspace=ws)
+    assert before.choix["annees"] == [2024]
+    computed = len(counted)
+    import_sources(ws, [str(data / "csv" / "2025")], show_progress=False)
+    after = TableauDeBord("synthese", workspace=ws, annee=2024)
+    assert after.choix["annees"] == [2024, 2025]  # the choices are not stale either
+    assert len(counted) == computed + 1  # same parameters, new warehouse: computed again
+
+
+def test_damaged_cache_file_is_only_a_miss(lozere, counted):
+    ws, _ = lozere
+    TableauDeBord("synthese", workspace=ws, annee=2024)
+    for path in (ws.root / "cache" / "vues").glob("*.pickle"):
+        path.write_bytes(b"pas un pickle")
+    _fresh_process_cache()
+    computed = len(counted)
+    tdb = TableauDeBord("synthese", workspace=ws, annee=2024)
+    assert len(counted) == computed + 1 and tdb.resultat is not None
