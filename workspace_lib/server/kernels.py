@@ -29,6 +29,10 @@ from .services import DEVELOPER, PUBLIC
 
 log = logging.getLogger(__name__)
 
+# Run silently in each preheated kernel: leaves no variable behind, only imported modules and
+# a warmed-up chart renderer.
+WARM_UP_CODE = "import workspace_lib.dashboard.tableau_de_bord as _t; _t.prechauffer(); del _t"
+
 ALLOWED_MESSAGE_TYPES = frozenset({
     "comm_open", "comm_close", "comm_msg", "comm_info_request", "kernel_info_request", "shutdown_request",
 })
@@ -58,6 +62,7 @@ class RsuKernelManager(AsyncMappingKernelManager):
     kernels_per_user = Integer(3, config=True, help="Noyaux au plus par utilisateur.")
     kernels_total = Integer(24, config=True, help="Noyaux au plus en tout.")
     pool_size = Integer(0, config=True, help="Noyaux préchauffés en attente pour les tableaux de bord.")
+    warm_up_timeout = Integer(120, config=True, help="Délai du préchauffage d'un noyau (secondes).")
     pool_kernel_name = "python3"
 
     def __init__(self, **kwargs):
@@ -71,6 +76,8 @@ class RsuKernelManager(AsyncMappingKernelManager):
     # Kernels started ahead, with no owner (nobody but developers can reach them), handed to the
     # next dashboard opened from the notebooks folder's top level. They run with the server's
     # environment (WORKSPACE_DIR...), without Voilà's per-request variables. Not culled while waiting.
+    # Once started, a pooled kernel imports and warms up the dashboard code (WARM_UP_CODE), so
+    # that a page does not pay it; a page given the kernel meanwhile just waits for the warm-up.
     async def _fill_pool(self) -> None:
         while len(self._pool) + self._pool_filling < self.pool_size and self._pool_has_room():
             self._pool_filling += 1
@@ -82,6 +89,30 @@ class RsuKernelManager(AsyncMappingKernelManager):
                 return
             finally:
                 self._pool_filling -= 1
+            await self._warm_up(kernel_id)
+
+    async def _warm_up(self, kernel_id: str) -> None:
+        """Run :data:`WARM_UP_CODE` in a kernel, silently; a failure only loses the warm-up."""
+        client = self.get_kernel(kernel_id).client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=self.warm_up_timeout)
+            msg_id = client.execute(WARM_UP_CODE, silent=True, store_history=False)
+            deadline = asyncio.get_running_loop().time() + self.warm_up_timeout
+            while True:
+                left = deadline - asyncio.get_running_loop().time()
+                reply = await client.get_shell_msg(timeout=max(left, 0.01))
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            if reply["content"].get("status") != "ok":
+                self.log.warning("Préchauffage du noyau %s en échec : %s", kernel_id,
+                                 reply["content"].get("evalue", ""))
+            else:
+                self.log.info("Noyau préchauffé prêt : %s", kernel_id)
+        except Exception as exc:  # noqa: BLE001 - the pool is an optimisation
+            self.log.warning("Préchauffage du noyau %s interrompu : %s", kernel_id, exc)
+        finally:
+            client.stop_channels()
 
     def _pool_has_room(self) -> bool:
         """Preheated kernels count in the total too."""
