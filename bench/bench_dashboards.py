@@ -71,7 +71,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 ANALYST = "ana"
 YEARS = [2024, 2025]
-CHART = ".widget-output .rsu-bloc svg, .widget-output .rsu-bloc table"
+CHART = ".rsu-sortie .rsu-bloc svg, .rsu-sortie .rsu-bloc table"
 TARGET_FIRST_CHART = 1.5  # s
 TARGET_CHANGE_P95 = 0.150  # s
 
@@ -97,7 +97,7 @@ FIRST_CHART_JS = """(selector) => {
 CHANGE_JS = """([year, timeout]) => new Promise((resolve) => {
     const select = Array.from(document.querySelectorAll('.widget-dropdown'))
         .find(d => (d.querySelector('label') || {}).textContent === 'Année').querySelector('select');
-    const outputs = () => Array.from(document.querySelectorAll('.widget-output')).map(e => e.textContent);
+    const outputs = () => Array.from(document.querySelectorAll('.rsu-sortie')).map(e => e.textContent);
     const status = () => Array.from(document.querySelectorAll('.widget-hbox .widget-html'))
         .map(e => e.textContent).join(' ');
     const before = JSON.stringify(outputs());

@@ -40,7 +40,7 @@ ANALYST = "ana"
 # Typed in the employer Combobox (the Lozère prefecture: its commune and CCAS are in the demo data).
 EMPLOYER_FRAGMENT = "Mende"
 
-CHART = ".widget-output .rsu-bloc svg, .widget-output .rsu-bloc table"
+CHART = ".rsu-sortie .rsu-bloc svg, .rsu-sortie .rsu-bloc table"
 FORBIDDEN_TEXT = re.compile(r"\bNaN\b|\bnan\b|Traceback|There was an error when executing|\bundefined\b")
 RANDOM_IDS = re.compile(r"rsu-[0-9a-f]{8}")
 NUMBER = re.compile(r"\d[\d\u202f\u00a0 ]*(?:,\d+)?")
@@ -146,13 +146,13 @@ def _open(page, url: str) -> None:
 
 def _outputs(page) -> list[str]:
     """The text of every output area of the dashboard (numbers, table cells, chart labels)."""
-    return page.eval_on_selector_all(".widget-output", "els => els.map(e => e.innerText)")
+    return page.eval_on_selector_all(".rsu-sortie", "els => els.map(e => e.innerText)")
 
 
 def _charts(page) -> list[str]:
     """The SVG of every chart, without the random ids of the fragments."""
     return [RANDOM_IDS.sub("rsu-id", svg)
-            for svg in page.eval_on_selector_all(".widget-output .rsu-bloc svg", "els => els.map(e => e.outerHTML)")]
+            for svg in page.eval_on_selector_all(".rsu-sortie .rsu-bloc svg", "els => els.map(e => e.outerHTML)")]
 
 
 def _status_text(page) -> str:
@@ -164,7 +164,7 @@ def _wait_redrawn(page, before: list[str], expected: str, what: str) -> None:
     try:
         page.wait_for_function(
             """([before, expected]) => {
-                const outs = Array.from(document.querySelectorAll('.widget-output')).map(e => e.innerText);
+                const outs = Array.from(document.querySelectorAll('.rsu-sortie')).map(e => e.innerText);
                 const status = Array.from(document.querySelectorAll('.widget-hbox .widget-html'))
                     .map(e => e.innerText).join(' ');
                 return outs.length > 0 && outs[0].includes(expected) && !status.includes('Calcul')

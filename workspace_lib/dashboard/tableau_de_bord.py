@@ -189,17 +189,22 @@ class TableauDeBord:
         import ipywidgets as widgets
         from IPython.display import display
 
-        out = widgets.Output()
-        self.outputs[nom] = out
-        self._redraw(nom, out)
-        display(out)
+        # An HTML widget per element: a redraw is one new value for the browser to put in place
+        # (an Output widget would replay every block's display messages, several times slower).
+        view = widgets.HTML(self._html(nom), layout=widgets.Layout(width="100%"))
+        view.add_class("rsu-sortie")
+        self.outputs[nom] = view
+        display(view)
 
-    def _redraw(self, nom: str, out: Any) -> None:
-        out.clear_output(wait=True)
+    def _html(self, nom: str) -> str:
+        """The HTML of an element or section as drawn for the current view."""
         drawn = self.vue.html.get(nom) if self.vue is not None else None
-        with out:
-            for i, block in enumerate(self._blocks(nom)):
-                show(block, html=drawn[i] if drawn else True)
+        if drawn is None:
+            drawn = [block_html(block) for block in self._blocks(nom)]
+        return "".join(drawn)
+
+    def _redraw(self, nom: str, view: Any) -> None:
+        view.value = self._html(nom)
 
     def _show_widgets(self) -> None:
         import ipywidgets as widgets
