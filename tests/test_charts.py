@@ -61,6 +61,7 @@ def bars_with_secret() -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 def test_theme_is_registered_enabled_and_carries_the_french_locale():
+    theme.register_altair_theme()
     assert alt.theme.active == theme.THEME_NAME
     spec = alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a:Q").to_dict()
     config = spec["config"]

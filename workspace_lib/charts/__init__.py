@@ -1,6 +1,6 @@
 """Charts and maps of the workspace: French, accessible, offline, safe with suppressed cells.
 
-- :mod:`.theme`: the Altair theme « rsu » (registered and enabled on import): fonts, Okabe-Ito
+- :mod:`.theme`: the theme « rsu » (in Altair: :func:`register_altair_theme`): fonts, Okabe-Ito
   palette, sequential scheme for maps, French number and date locale.
 - :mod:`.builders`: :func:`barres`, :func:`comparaison`, :func:`lignes`, :func:`pyramide`,
   :func:`carte` (in :mod:`.maps`), each returning ``(chart, Graphique)``; suppressed cells are
@@ -13,7 +13,7 @@
   :func:`match_codes` (codes without contour are listed, not dropped).
 """
 
-from . import theme  # noqa: F401  (registers and enables the theme)
+from . import theme  # noqa: F401
 from .builders import (
     MISSING_LEGEND,
     SECRET_LEGEND,
@@ -33,6 +33,7 @@ from .geo import (
     match_codes,
 )
 from .render import display, enable_offline_renderer, spec_of, to_html, to_pdf, to_png, to_svg
+from .theme import register_altair_theme
 
 __all__ = [
     "BoundariesUnavailable",
@@ -51,6 +52,7 @@ __all__ = [
     "load_boundaries",
     "match_codes",
     "pyramide",
+    "register_altair_theme",
     "spec_of",
     "to_html",
     "to_pdf",

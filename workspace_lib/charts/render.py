@@ -105,5 +105,6 @@ def enable_offline_renderer() -> None:
     """
     import altair as alt
 
+    theme.register_altair_theme()
     alt.renderers.register("rsu_svg", _svg_renderer)
     alt.renderers.enable("rsu_svg")

@@ -1,6 +1,8 @@
 """The workspace's Altair theme « rsu »: fonts, colours, sizes and the French locale.
 
-Importing :mod:`workspace_lib.charts` registers the theme and enables it. The same settings are
+:func:`register_altair_theme` registers the theme in Altair and enables it; it runs whenever the
+package hands out an Altair chart or renderer (Altair itself is imported only then: it costs about
+a second, which dashboards and reports, built on plain specs, do not pay). The same settings are
 also merged into every specification the package renders or hands to a report
 (:func:`apply_config`), so a chart reads the same (French numbers and dates, palette, fonts)
 whatever theme is active and whoever renders the spec: vl-convert, a browser, an exporter.
@@ -21,8 +23,6 @@ from __future__ import annotations
 
 import copy
 from typing import Any
-
-import altair as alt
 
 THEME_NAME = "rsu"
 
@@ -165,10 +165,19 @@ def config() -> dict[str, Any]:
     return copy_json(CONFIG)
 
 
-@alt.theme.register(THEME_NAME, enable=True)
-def rsu_theme() -> alt.theme.ThemeConfig:
-    """The « rsu » Altair theme (registered and enabled when the package is imported)."""
-    return {"config": config()}  # type: ignore[return-value]
+def rsu_theme() -> dict[str, Any]:
+    """The « rsu » Altair theme: the French config."""
+    return {"config": config()}
+
+
+def register_altair_theme() -> None:
+    """Register the « rsu » theme in Altair and enable it (imports Altair; idempotent)."""
+    import altair as alt  # noqa: PLC0415 - about a second: only when Altair is really used
+
+    if THEME_NAME not in alt.theme.names():
+        alt.theme.register(THEME_NAME, enable=True)(rsu_theme)
+    elif alt.theme.active != THEME_NAME:
+        alt.theme.enable(THEME_NAME)
 
 
 def _merge_defaults(target: dict, defaults: dict) -> dict:

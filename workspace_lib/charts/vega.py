@@ -17,13 +17,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from altair import SCHEMA_URL
-
 from ..report_model import Graphique
 from . import theme
 from .theme import copy_json
 
 Spec = dict[str, Any]
+
+# The Vega-Lite version of the installed Altair (checked by the tests), written here so that
+# building a spec does not import Altair.
+SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
 
 
 def field(name: str, kind: str, **props: Any) -> Spec:
@@ -101,7 +103,9 @@ class LazyChart:
         them (the active theme's config) in ``to_dict``, and the chart can be concatenated.
         """
         if self._chart is None:
-            import altair as alt  # noqa: PLC0415  (already imported by the theme)
+            import altair as alt  # noqa: PLC0415 - only when an Altair chart is asked for
+
+            theme.register_altair_theme()
 
             spec = {k: v for k, v in self._spec.items() if k not in ("$schema", "config")}
             self._chart = alt.LayerChart.from_dict(copy_json(spec), validate=False)
