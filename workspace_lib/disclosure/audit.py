@@ -22,9 +22,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import linprog
-from scipy.sparse.csgraph import connected_components
 
 from ..fr import nombre, pluriel
 from .model import PUBLIE, SECRET_PRIMAIRE, SECRET_SECONDAIRE, SUPPRIMES, Table
@@ -121,6 +118,8 @@ def build_system(tables: list[Table], values: list[np.ndarray],
     merged when the cells they share agree; when two tables disagree on a shared cell they count
     different things and are kept apart.
     """
+    import scipy.sparse as sp  # noqa: PLC0415 - scipy: 0.5 s to import, only when solving
+
     if columns is None:
         columns = [dimension_columns(t) for t in tables]
     keyed: list[tuple[int, str, list[frozenset]]] = []
@@ -286,6 +285,8 @@ class Intervals:
 
 def components(system: System, suppressed: np.ndarray):
     """Connected groups of suppressed unknowns: (variables, their equations, right-hand side)."""
+    import scipy.sparse as sp  # noqa: PLC0415
+    from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
     U = np.flatnonzero(suppressed)
     if not len(U):
         return []
@@ -404,6 +405,8 @@ def solve_blocks(blocks: list[_Block], bound: float) -> None:
 
 
 def _solve_batch(batch: list[_Block], bound: float) -> None:
+    import scipy.sparse as sp  # noqa: PLC0415
+    from scipy.optimize import linprog  # noqa: PLC0415
     mats, rhs = [], []
     for block in batch:
         k = len(block.objectives)
