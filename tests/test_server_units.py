@@ -202,3 +202,27 @@ def test_cli_users_and_audit(tmp_path):
     result = runner.invoke(server_cli, [*ws, "audit", "--action", "creation_compte"])
     assert "jeanne" in result.output and "paul" in result.output  # success and failure
     assert GOOD not in (tmp_path / "espace" / "logs" / "audit.jsonl").read_text(encoding="utf-8")
+
+
+def test_static_files_need_no_session_lookup(tmp_path, monkeypatch):
+    """Open code and styles (about 80 files a page) are served without reading the sessions;
+    any other handler, static or not, still looks the session up."""
+    from tornado import web
+
+    from workspace_lib.server.identity import RsuIdentityProvider
+    from workspace_lib.server.services import services_for
+
+    provider = RsuIdentityProvider(workspace_dir=str(Workspace.locate(tmp_path).ensure().root))
+    lookups = []
+    monkeypatch.setattr(services_for(provider.workspace_dir).sessions, "lookup", lambda sid: lookups.append(sid))
+
+    def handler(base: type, family: str):
+        h = object.__new__(type("H", (base,), {"rsu_family": family}))
+        h.get_cookie = lambda name: "jeton"
+        return h
+
+    assert provider.get_user(handler(web.StaticFileHandler, "open")).username == "anonyme"
+    assert lookups == []
+    provider.get_user(handler(web.StaticFileHandler, "developer"))  # e.g. /files/: developers only
+    provider.get_user(handler(web.RequestHandler, "open"))  # e.g. the home page
+    assert lookups == ["jeton", "jeton"]
