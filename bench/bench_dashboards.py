@@ -168,7 +168,8 @@ def prepare_workspace(args, base: Path) -> tuple[Workspace, str]:
         (root / "workspace.toml").write_text(_settings(source.settings_path, args.prechauffes), encoding="utf-8")
         os.symlink(source.warehouse_path, root / "warehouse.duckdb")
         if (source.root / "cache").is_dir():
-            shutil.copytree(source.root / "cache", root / "cache")
+            # Boundaries only: the views are computed afresh (none kept from an earlier run).
+            shutil.copytree(source.root / "cache", root / "cache", ignore=shutil.ignore_patterns("vues"))
         label = f"espace {source.root}"
     else:
         (root / "workspace.toml").write_text(_settings(None, args.prechauffes), encoding="utf-8")

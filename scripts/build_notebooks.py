@@ -3,7 +3,7 @@
     .venv/bin/python scripts/build_notebooks.py
 
 Each notebook is thin: a tagged parameters cell, one cell that opens the dashboard, then one cell
-per section and per chart or table. Developers may edit the notebooks afterwards (this script
+per section, displaying its title and each of its charts or tables. Developers may edit the notebooks afterwards (this script
 overwrites them: run it only to start again from the specifications).
 """
 
@@ -56,8 +56,10 @@ def build(name: str) -> nbformat.NotebookNode:
                       'tdb.afficher("entete")'),
     ]
     for section in spec.sections:
-        cells.append(new_code_cell(f'tdb.afficher("{section.nom}")'))
-        cells += [new_code_cell(f'tdb.afficher("{el.nom}")') for el in section.elements]
+        # One cell per section (its title, then each chart or table): a page executes fewer
+        # cells, each costing a round trip to the kernel and a template rendering in Voilà.
+        names = [section.nom, *(el.nom for el in section.elements)]
+        cells.append(new_code_cell("\n".join(f'tdb.afficher("{nom}")' for nom in names)))
     nb.cells = cells
     return nb
 

@@ -97,6 +97,76 @@ def _poll_kernel_replies_in_slices() -> None:
     AsyncZMQSocketChannel.get_msg = get_msg
 
 
+def _quick_readiness_check() -> None:
+    """Shorten the wait of a new kernel client for its first IOPub message (0.2 s -> 0.05 s).
+
+    ``wait_for_ready`` (jupyter_client) sends ``kernel_info``, then waits 0.2 s for a message on
+    IOPub to make sure that channel is connected; the first one is usually lost while the
+    subscription is being set up (ZMQ « slow joiner »), so every Voilà page paid 0.2 s before
+    its first cell. With a shorter wait the check is simply sent again sooner; nothing else
+    changes.
+    """
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+
+    if getattr(AsyncKernelClient.wait_for_ready, "rsu_quick", False):
+        return
+    original = AsyncKernelClient.wait_for_ready
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        channel = self.iopub_channel
+        get_msg = channel.get_msg
+
+        async def quick_get_msg(timeout: float | None = None, **kwargs):
+            return await get_msg(timeout=0.05 if timeout is None else min(timeout, 0.05), **kwargs)
+
+        channel.get_msg = quick_get_msg
+        try:
+            return await original(self, timeout)
+        finally:
+            del channel.get_msg
+
+    wait_for_ready.rsu_quick = True
+    AsyncKernelClient.wait_for_ready = wait_for_ready
+
+
+def _cache_voila_templates() -> None:
+    """Keep Voilà's compiled page templates for the server's life.
+
+    Voilà makes a new Jinja environment for every page, so every page compiled its templates
+    again (about 0.1 s of the server's single thread a page). A bytecode cache shared by Voilà's
+    environments (all alike: asynchronous, same extensions) skips the compilation; Jinja keys it
+    by template and checks the source's checksum, so an edited template is compiled again.
+    """
+    import jinja2
+    from voila.exporter import VoilaExporter
+
+    if getattr(VoilaExporter._create_environment, "rsu_cached", False):
+        return
+
+    class MemoryBytecodeCache(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self.store: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            data = self.store.get(bucket.key)
+            if data is not None:
+                bucket.bytecode_from_string(data)
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            self.store[bucket.key] = bucket.bytecode_to_string()
+
+    cache = MemoryBytecodeCache()
+    original = VoilaExporter._create_environment
+
+    def _create_environment(self):
+        environment = original(self)
+        environment.bytecode_cache = cache
+        return environment
+
+    _create_environment.rsu_cached = True
+    VoilaExporter._create_environment = _create_environment
+
+
 def build_server(workspace: Workspace, *, port: int | None = None, ip: str | None = None,
                  certfile: str | None = None, keyfile: str | None = None,
                  notebooks: str | os.PathLike | None = None):
@@ -108,6 +178,8 @@ def build_server(workspace: Workspace, *, port: int | None = None, ip: str | Non
     workspace.ensure()
     _add_voila_templates()
     _poll_kernel_replies_in_slices()
+    _cache_voila_templates()
+    _quick_readiness_check()
     settings = ServerSettings.from_workspace(workspace)
     changes = {}
     if port is not None:
