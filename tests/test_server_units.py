@@ -226,3 +226,53 @@ def test_static_files_need_no_session_lookup(tmp_path, monkeypatch):
     provider.get_user(handler(web.StaticFileHandler, "developer"))  # e.g. /files/: developers only
     provider.get_user(handler(web.RequestHandler, "open"))  # e.g. the home page
     assert lookups == ["jeton", "jeton"]
+
+
+def test_voila_templates_are_compiled_once(tmp_path):
+    """Two Voilà pages (two exporters, two Jinja environments) share the compiled templates."""
+    from voila.exporter import VoilaExporter
+
+    from workspace_lib.server import app
+
+    app._cache_voila_templates()
+    folder = tmp_path / "modeles"
+    folder.mkdir()
+    (folder / "page.j2").write_text("{% for i in range(n) %}{{ i }}{% endfor %}", encoding="utf-8")
+    compiled = []
+    for _ in range(2):
+        exporter = VoilaExporter(template_paths=[str(folder)])
+        environment = exporter._create_environment()
+        environment.compile = lambda *a, _real=environment.compile, **k: compiled.append(1) or _real(*a, **k)
+        assert environment.get_template("page.j2").render(n=3) == "012"
+    assert len(compiled) == 1  # the second environment loaded the bytecode
+    (folder / "page.j2").write_text("{{ n }} !", encoding="utf-8")  # an edited template is compiled again
+    environment = VoilaExporter(template_paths=[str(folder)])._create_environment()
+    assert environment.get_template("page.j2").render(n=3) == "3 !"
+
+
+def test_kernel_readiness_check_is_quick_and_leaves_the_client_unchanged():
+    import asyncio
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    from workspace_lib.server import app
+
+    app._quick_readiness_check()
+
+    async def start_and_check() -> dict:
+        manager = AsyncKernelManager(kernel_name="python3")
+        await manager.start_kernel()
+        client = manager.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=60)
+            assert "get_msg" not in vars(client.iopub_channel)  # the short wait was only for the check
+            msg_id = client.execute("1 + 1")
+            while (reply := await client.get_shell_msg(timeout=30))["parent_header"]["msg_id"] != msg_id:
+                pass
+            return reply["content"]
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+
+    assert asyncio.run(start_and_check())["status"] == "ok"
