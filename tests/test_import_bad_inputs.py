@@ -26,7 +26,9 @@ import pytest
 from workspace_lib.config import Workspace
 from workspace_lib.ingest import ImportRejected, import_sources
 from workspace_lib.ingest import readers
+from workspace_lib.file_formats import luhn_ok
 from workspace_lib.ingest.pseudonymise import pseudonym
+from workspace_lib.ingest.validate import luhn_sql
 
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "bad"
@@ -275,6 +277,17 @@ def test_line_guard_finds_long_lines_across_chunks(monkeypatch):
         except ImportRejected as exc:
             found = exc.problems[0].row
         assert found == (too_long[0] if too_long else None), (lengths, size)
+        # The direct scan's check (rfind from line end to line end) agrees.
+        assert readers.long_line(data) == found, lengths
+
+
+def test_sql_luhn_check_agrees_with_python():
+    rng = random.Random(3)
+    sirets = ["".join(rng.choice("0123456789") for _ in range(14)) for _ in range(5000)]
+    sirets += ["21480095500012", "21480001300010", "00000000000000", "99999999999999"]
+    con = duckdb.connect()
+    got = dict(con.execute(f"SELECT s, {luhn_sql('s')} FROM unnest(?) t(s)", [sirets]).fetchall())
+    assert got == {s: luhn_ok(s) for s in sirets}
 
 
 # ------------------------------------------------------------------------ valid variants
@@ -309,6 +322,9 @@ def test_reimport_of_identical_files_changes_nothing(loaded: Workspace, valid_di
     report = import_sources(loaded, [str(valid_dir)], show_progress=False)
     assert [o.result for o in report.outcomes] == ["deja_importe"] * 4
     assert "déjà importé à l'identique" in report.describe()
+    # The journal gives the row counts of the skipped files, as the first import counted them.
+    counted = dict(_query(loaded, "SELECT fichier, lignes FROM import_log"))
+    assert {e["source"]: e["lignes"] for e in _journal_lines(loaded)[-4:]} == counted
     assert _content(loaded, with_import_id=True) == content
     assert _query(loaded, "SELECT * FROM import_log ORDER BY import_id") == log
 
@@ -360,3 +376,49 @@ def test_already_imported_file_is_not_lost_when_a_neighbour_replaces_its_employe
         "employeurs-2024.csv": "deja_importe", "agents-1.csv": "importe", "agents-2.csv": "importe"}
     assert len(before) == 5 and _query(loaded, sql) == before
     assert _query(loaded, "SELECT count(*) FROM agent WHERE grade = 'Assistant socio-éducatif principal'") == [(1,)]
+
+
+def test_pseudonyms_of_absences_and_trainings_are_the_agents_hmac(loaded: Workspace, tmp_path: Path):
+    """One HMAC per agent: absences take it from the batch's agents, or compute it for agents
+    already in the warehouse; either way it is HMAC(key, siret:matricule)."""
+    key = loaded.pseudonym_key()
+    header = ["annee", "siret", "matricule", "motif", "nb_arrets", "jours"]
+    path = tmp_path / "absences-corrigees.csv"
+    path.write_text(_to_csv(header, [["2024", "21480095500012", "M0001", "MALADIE_ORDINAIRE", "3", "11"],
+                                     ["2024", "21480095500012", "M0004", "AUTRE", "1", "2"]]), encoding="utf-8")
+    import_sources(loaded, [str(path)], show_progress=False)
+    agents = {a for (a,) in _query(loaded, "SELECT agent_id FROM agent")}
+    for table in ("absence", "formation"):
+        con = duckdb.connect(str(loaded.warehouse_path), read_only=True)
+        try:
+            ids = con.execute(f"SELECT siret, agent_id FROM {table}").fetchall()
+        finally:
+            con.close()
+        assert ids and {a for _, a in ids} <= agents
+    header_a, rows_a = _read_valid("agents")
+    by_id = {pseudonym(key, r[header_a.index("siret")], r[header_a.index("matricule")]): r[header_a.index("matricule")]
+             for r in rows_a}
+    assert sorted(by_id[a] for (a,) in _query(loaded, "SELECT agent_id FROM absence WHERE siret = '21480095500012'")) \
+        == ["M0001", "M0004"]
+
+
+def test_rows_of_a_large_file_are_numbered_as_in_the_file(workspace: Workspace, tmp_path: Path):
+    """A file read in parallel in several blocks: a duplicate near its end is reported at its line."""
+    header, rows = _read_valid("agents")
+    template = rows[0]
+    count = 150_000  # about 37 MB: more than one block of DuckDB's parallel CSV reader
+    folder = tmp_path / "envoi"
+    folder.mkdir()
+    shutil.copy(DATA / "valid" / "employeurs-2024.csv", folder)
+    big = []
+    for i in range(count):
+        row = list(template)
+        row[header.index("matricule")] = f"M{i:07d}"
+        big.append(row)
+    big[count - 10][header.index("matricule")] = big[count - 5000][header.index("matricule")]
+    (folder / "agents-2024.csv").write_text(_to_csv(header, big), encoding="utf-8")
+    with pytest.raises(ImportRejected) as caught:
+        import_sources(workspace, [str(folder)], show_progress=False)
+    # Data row i is on line i + 2 (the header is line 1).
+    [problem] = caught.value.problems
+    assert (problem.row, problem.rule) == (count - 10 + 2, f"doublon (annee, siret, matricule) de la ligne {count - 5000 + 2}")

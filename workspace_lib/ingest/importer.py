@@ -30,13 +30,18 @@ from . import crosscheck, postgres, readers
 from .crosscheck import TypedFile
 from .errors import ImportRejected, Problem
 from .pseudonymise import hmac_pads, pseudonym_sql
-from .validate import check_rows, fill_ref_values, materialise, staging_view
+from .validate import check_rows, fill_ref_values, is_clean, materialise, staging_select, staging_view
 
 # Columns the warehouse stores, per file kind (identifiers are dropped or pseudonymised).
 _DERIVED = {
     "employeurs": {"siren": 'substr("t$siret", 1, 9)'},
     "agents": {"annee_naissance": 'CAST(year("t$date_naissance") AS SMALLINT)'},
 }
+# Kinds whose rows refer to agents: their pseudonyms come from the batch's agents (one HMAC
+# per agent, not per row), see ``_Import.pseudonymise``.
+_DEPENDANTS = ("absences", "formations")
+# The source of a file that ``stage`` reads through a staging table.
+_STAGED = object()
 # Direct identifiers never stored: names and NIR dropped, matricule replaced by a pseudonym,
 # birth date reduced to the birth year.
 _DROPPED_KINDS = frozenset({"identifier", "nir"})
@@ -77,15 +82,15 @@ class ImportReport:
 def _derived_columns(kind: FileKind) -> list[tuple[str, str]]:
     """(column, SQL over the staging view) computed while the checked table is built."""
     cols = list(_DERIVED.get(kind.name, {}).items())
-    if "matricule" in kind.column_names:
+    if "matricule" in kind.column_names and kind.name not in _DEPENDANTS:
         cols.append(("agent_id", pseudonym_sql('"t$siret"', '"t$matricule"')))
     return cols
 
 
 def _stored_columns(kind: FileKind) -> list[str]:
-    """The warehouse columns filled from a checked table of this kind."""
+    """The warehouse columns filled from a checked table of this kind (and the pseudonyms)."""
     return [c.name for c in kind.columns if c.kind not in _DROPPED_KINDS and c.name not in _DROPPED_COLUMNS] \
-        + [name for name, _ in _derived_columns(kind)]
+        + [name for name, _ in _derived_columns(kind)] + (["agent_id"] if kind.name in _DEPENDANTS else [])
 
 
 def _journal(workspace: Workspace, entries: list[dict]) -> None:
@@ -111,6 +116,10 @@ class _Import:
         _remove_orphans(scratch)
         self.workdir = Path(tempfile.mkdtemp(prefix=f"import-{os.getpid()}-", dir=scratch))
         self.con = duckdb.connect(":memory:", config={"temp_directory": str(self.workdir / "spill")})
+        # A checked table read straight from a CSV file numbers its rows by rowid: it must keep
+        # the file's order. DuckDB turns a membership test in a list of constants (enumerations)
+        # into a join, which does not keep it: keep such tests as plain expressions.
+        self.con.execute("SET disabled_optimizers = 'in_clause'")
         fill_ref_values(self.con, FILE_KINDS)
         self.has_warehouse = workspace.warehouse_path.exists()
         if self.has_warehouse:
@@ -131,6 +140,56 @@ class _Import:
 
     # -- reading and row checks ------------------------------------------------------------
     def stage(self, number: int, path: Path, source: str | None, skip_loaded: bool = True) -> TypedFile | None:
+        """Read and check one file: its checked table, or None (refused or already imported)."""
+        if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+            typed = self._stage_direct(number, path, source, skip_loaded)
+            if typed is not _STAGED:
+                return typed
+        return self._stage_staged(number, path, source, skip_loaded)
+
+    def _stage_direct(self, number: int, path: Path, source: str | None, skip_loaded: bool) -> object:
+        """The fast path for a UTF-8 CSV file: validation reads the file itself, in one pass.
+
+        Returns ``_STAGED`` whenever anything is amiss (encoding, header, DuckDB error, a broken
+        rule, no row): ``_stage_staged`` then reads the file again and reports, so every
+        message comes from one place.
+        """
+        raw = readers.scan_csv(path, source=source)
+        if raw is None:
+            return _STAGED
+        kind = detect_kind(raw.columns)
+        if kind is None or any(c not in kind.column_names for c in raw.columns) or any(
+                c.required and c.name not in raw.columns and not (c.name == "annee" and self.year is not None)
+                for c in kind.columns):
+            return _STAGED
+        if skip_loaded and (loaded := self._already_loaded(raw.sha256, kind)) is not None:
+            self._skip(number, path, source, raw.source, raw.sha256, kind, loaded)
+            return None
+        checked = f"checked_{number}"
+        params = {**raw.scan_params, **self._pads(kind)}
+        try:
+            materialise(self.con, kind, f"({staging_select(kind, raw, self.year)})", checked,
+                        _derived_columns(kind), params, with_line=False)
+        except duckdb.Error:
+            return _STAGED  # not UTF-8, ragged rows...: read_csv knows what to say
+        rows = self.con.execute(f'SELECT count(*) FROM "{checked}"').fetchall()[0][0]
+        if rows == 0 or not is_clean(self.con, kind, checked, self.year):
+            self.con.execute(f'DROP TABLE "{checked}"')
+            return _STAGED
+        return TypedFile(raw.source, kind, checked, rows, raw.sha256, line_sql="rowid + 2")
+
+    def _pads(self, kind: FileKind) -> dict:
+        """The HMAC parameters, for a kind whose checked table holds pseudonyms."""
+        return {"ipad": self.pads[0], "opad": self.pads[1]} \
+            if any(name == "agent_id" for name, _ in _derived_columns(kind)) else {}
+
+    def _skip(self, number: int, path: Path, source: str | None, shown: str, sha256: str, kind: FileKind,
+              rows: int) -> None:
+        self.skipped.append(Outcome(shown, kind.name, rows, 0, "deja_importe"))
+        self.skipped_items.append((number, path, source, sha256, kind, self.skipped[-1]))
+
+    def _stage_staged(self, number: int, path: Path, source: str | None, skip_loaded: bool) -> TypedFile | None:
+        """Read a file into a staging table of text, then check it (every format; full reports)."""
         raw_name = f"raw_{number}"
         if path.suffix.lower() in (".csv", ".txt", ".tsv"):
             raw = readers.read_csv(self.con, path, raw_name, self.workdir, source)
@@ -155,15 +214,13 @@ class _Import:
             self.con.execute(f'ALTER TABLE "{raw.table}" ADD COLUMN annee VARCHAR')
             self.con.execute(f'UPDATE "{raw.table}" SET annee = ?', [str(self.year)])
             raw.columns.append("annee")
-        if skip_loaded and self._already_loaded(raw.sha256, kind):
+        if skip_loaded and self._already_loaded(raw.sha256, kind) is not None:
             self.con.execute(f'DROP TABLE "{raw.table}"')
-            self.skipped.append(Outcome(raw.source, kind.name, raw.rows, 0, "deja_importe"))
-            self.skipped_items.append((number, path, source, raw.sha256, kind, self.skipped[-1]))
+            self._skip(number, path, source, raw.source, raw.sha256, kind, raw.rows)
             return None
         view, checked = f"v_{number}", f"checked_{number}"
         staging_view(self.con, kind, raw, view)
-        params = {"ipad": self.pads[0], "opad": self.pads[1]} if "matricule" in kind.column_names else {}
-        materialise(self.con, kind, view, checked, _derived_columns(kind), params)
+        materialise(self.con, kind, view, checked, _derived_columns(kind), self._pads(kind))
         problems, total = check_rows(self.con, kind, raw, view, checked, self.year)
         self.con.execute(f'DROP VIEW "{view}"')
         self.con.execute(f'DROP TABLE "{raw.table}"')
@@ -173,19 +230,20 @@ class _Import:
             return None
         return TypedFile(raw.source, kind, checked, raw.rows, raw.sha256)
 
-    def _already_loaded(self, sha256: str, kind: FileKind) -> bool:
-        """True if this exact content was imported and its data are still in the warehouse."""
+    def _already_loaded(self, sha256: str, kind: FileKind) -> int | None:
+        """The row count of this exact content if it was imported and its data are still in the warehouse."""
         if not self.has_warehouse:
-            return False
+            return None
         row = self.con.execute(
-            "SELECT import_id, employeurs_annees FROM wh.import_log WHERE sha256 = ? AND type_fichier = ? "
-            "ORDER BY import_id DESC LIMIT 1", [sha256, kind.name]).fetchone()
+            "SELECT import_id, employeurs_annees, lignes FROM wh.import_log WHERE sha256 = ? AND type_fichier = ? "
+            "ORDER BY import_id DESC LIMIT 1", [sha256, kind.name]).fetchall()
+        row = row[0] if row else None
         if row is None:
-            return False
+            return None
         current = self.con.execute(
             f"SELECT count(*) FROM (SELECT DISTINCT annee, siret FROM wh.{kind.table} WHERE import_id = ?)",
-            [row[0]]).fetchone()[0]
-        return current == row[1]
+            [row[0]]).fetchall()[0][0]
+        return row[2] if current == row[1] else None
 
     def _replaced_by(self, files: list[TypedFile], sha256: str, kind: FileKind) -> bool:
         """True if ``files`` bring an employer-year of the (skipped) file of this content."""
@@ -196,10 +254,36 @@ class _Import:
         return self.con.execute(
             f"SELECT count(*) FROM wh.{kind.table} WHERE import_id = (SELECT max(import_id) FROM wh.import_log "
             f"WHERE sha256 = ? AND type_fichier = ?) AND (annee, siret) IN (SELECT annee, siret FROM ({union}))",
-            [sha256, kind.name]).fetchone()[0] > 0
+            [sha256, kind.name]).fetchall()[0][0] > 0
+
+    # -- pseudonyms of the agents absences and trainings refer to ---------------------------
+    def pseudonymise(self, files: list[TypedFile]) -> str | None:
+        """Table (siret, matricule, agent_id) of the agents the absences and trainings name.
+
+        One HMAC per agent rather than per row: the pseudonym is taken from the batch's agents
+        when they are there, and computed (the same HMAC) for the others only.
+        """
+        dependants = [f for f in files if f.kind.name in _DEPENDANTS]
+        if not dependants:
+            return None
+        wanted = " UNION ALL ".join(f'SELECT siret, matricule FROM "{f.table}"' for f in dependants)
+        known = " UNION ALL ".join(f'SELECT siret, matricule, agent_id FROM "{f.table}"'
+                                   for f in files if f.kind.name == "agents") \
+            or "SELECT NULL AS siret, NULL AS matricule, NULL AS agent_id WHERE false"
+        self.con.execute(
+            f"CREATE TABLE pseudonyms AS SELECT siret, matricule, CASE WHEN known IS NULL THEN "
+            f"{pseudonym_sql('siret', 'matricule')} ELSE known END AS agent_id FROM ("
+            f"SELECT w.siret, w.matricule, any_value(k.agent_id) AS known "
+            f"FROM (SELECT DISTINCT siret, matricule FROM ({wanted})) w "
+            f"LEFT JOIN ({known}) k ON k.siret = w.siret AND k.matricule = w.matricule GROUP BY w.siret, w.matricule)",
+            {"ipad": self.pads[0], "opad": self.pads[1]})
+        return "pseudonyms"
 
     # -- loading ---------------------------------------------------------------------------
-    def load(self, files: list[TypedFile]) -> list[Outcome]:
+    def load(self, files: list[TypedFile], pseudonyms: str | None) -> list[Outcome]:
+        # The employer-years of each file, once: what the load replaces and what it reports.
+        for f in files:
+            self.con.execute(f'CREATE TABLE "years_{f.table}" AS SELECT DISTINCT annee, siret FROM "{f.table}"')
         if self.has_warehouse:
             self.con.execute("DETACH wh")
         try:
@@ -216,23 +300,27 @@ class _Import:
         self.con.execute("BEGIN TRANSACTION")
         try:
             files = sorted(files, key=lambda f: LOAD_ORDER[f.kind.name])
-            for kind in {f.kind.name: f.kind for f in files}.values():
-                for f in (f for f in files if f.kind is kind):
-                    self.con.execute(
-                        f"DELETE FROM {kind.table} WHERE (annee, siret) IN "
-                        f'(SELECT DISTINCT annee, siret FROM memory.main."{f.table}")')
-            next_id = self.con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchone()[0]
+            for f in files:
+                self.con.execute(
+                    f"DELETE FROM {f.kind.table} WHERE (annee, siret) IN "
+                    f'(SELECT annee, siret FROM memory.main."years_{f.table}")')
+            next_id = self.con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchall()[0][0]
             for import_id, f in enumerate(files, start=next_id):
                 columns = _stored_columns(f.kind) + ["import_id"]
-                select = ", ".join(f'"{c}"' for c in columns[:-1])
+                select = ", ".join(f'c."{c}"' for c in columns[:-1])
+                join = ""
+                if f.kind.name in _DEPENDANTS:
+                    select = select.replace('c."agent_id"', "p.agent_id")
+                    join = (f"JOIN memory.main.{pseudonyms} p ON p.siret = c.siret AND p.matricule = c.matricule ")
                 self.con.execute(
                     f"INSERT INTO {f.kind.table} ({', '.join(columns)}) "
+                    f'SELECT {select}, ? FROM memory.main."{f.table}" c {join}'
                     # Rows clustered by employer-year: DuckDB's zone maps then skip most of
                     # the table when an indicator asks for one employer.
-                    f'SELECT {select}, ? FROM memory.main."{f.table}" ORDER BY annee, siret', [import_id])
+                    "ORDER BY c.annee, c.siret", [import_id])
                 years = self.con.execute(
                     f'SELECT count(*), string_agg(DISTINCT CAST(annee AS VARCHAR), \',\' ORDER BY CAST(annee AS VARCHAR)) '
-                    f'FROM (SELECT DISTINCT annee, siret FROM memory.main."{f.table}")').fetchone()
+                    f'FROM memory.main."years_{f.table}"').fetchall()[0]
                 self.con.execute(
                     "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), 'importe')",
                     [import_id, f.source, f.sha256, "postgresql" if f.source.startswith("postgres") else "fichier",
@@ -288,14 +376,16 @@ class _Import:
                 if typed is not None:
                     files.append(typed)
                     again = True
+        pseudonyms = None
         if not self.problems and files:
+            pseudonyms = self.pseudonymise(files)
             self._add(*crosscheck.duplicates(self.con, files))
             self._add(*crosscheck.unknown_employers(self.con, files, self.has_warehouse))
-            self._add(*crosscheck.unknown_agents(self.con, files, self.has_warehouse))
+            self._add(*crosscheck.unknown_agents(self.con, files, self.has_warehouse, pseudonyms))
         if self.problems:
             raise ImportRejected(self.problems, self.total)
         self.load_task = self.progress.add_task("Chargement dans l'entrepôt", total=len(files))
-        outcomes = self.load(files) if files else []
+        outcomes = self.load(files, pseudonyms) if files else []
         return ImportReport(outcomes + self.skipped)
 
 

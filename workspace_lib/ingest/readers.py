@@ -12,10 +12,11 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import mmap
 import re
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -33,16 +34,27 @@ MAX_LINE_BYTES = 1024 * 1024
 
 @dataclass
 class RawTable:
-    """A source brought into staging, untyped."""
+    """A source brought into staging, untyped.
+
+    Either a staging table of text (``table``), or, for a UTF-8 CSV file, a scan of the file
+    that validation reads directly (``scan_sql`` with its named parameters): the file's text is
+    then never stored, and ``rows`` is only known once the checked table is built.
+    """
 
     source: str
-    table: str
+    table: str | None
     columns: list[str]
-    rows: int
+    rows: int | None
     sha256: str
     source_kind: str
     # SQL giving the row number a person sees (header = row 1).
     line_sql: str = "rowid + 2"
+    scan_sql: str | None = None
+    scan_params: dict = field(default_factory=dict)
+
+    def from_sql(self) -> str:
+        """The FROM item giving the rows: the staging table or the direct scan."""
+        return self.scan_sql if self.scan_sql else f'"{self.table}"'
 
 
 def _reject(source: str, rule: str, row: int | None = None) -> ImportRejected:
@@ -90,15 +102,46 @@ class _LineGuard:
             self.run, pos = 0, last + 1
 
 
+def _binary_head(head: bytes) -> bool:
+    """True for a UTF-16 or binary file (judged on its first 4 kB)."""
+    return head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head
+
+
+_BINARY_RULE = ("encodage non pris en charge (UTF-16 ou fichier binaire) : enregistrez le fichier "
+                "en CSV UTF-8 ou Windows-1252")
+
+
+def long_line(data: bytes | mmap.mmap) -> int | None:
+    """Row number (1-based) of the first line longer than MAX_LINE_BYTES, or None.
+
+    Jumps from line end to line end with ``rfind`` over windows of MAX_LINE_BYTES: a few
+    milliseconds for a 500 MB file. Agrees with :class:`_LineGuard`.
+    """
+    pos, size = 0, len(data)
+    while size - pos > MAX_LINE_BYTES:
+        last = data.rfind(b"\n", pos, pos + MAX_LINE_BYTES + 1)
+        if last == -1:
+            return _count_newlines(data, pos) + 1
+        pos = last + 1
+    return None
+
+
+def _count_newlines(data: bytes | mmap.mmap, end: int) -> int:
+    return sum(data[start:min(start + CHUNK, end)].count(b"\n") for start in range(0, end, CHUNK))
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file (hashlib releases the GIL: can run in a thread)."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 def _sniff_encoding(path: Path, source: str) -> tuple[str, str]:
     """Return (encoding, sha256) of a text file; refuse binary and UTF-16/32 files."""
-    head = path.open("rb").read(4096)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
-        raise _reject(
-            source,
-            "encodage non pris en charge (UTF-16 ou fichier binaire) : enregistrez le fichier "
-            "en CSV UTF-8 ou Windows-1252",
-        )
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if _binary_head(head):
+        raise _reject(source, _BINARY_RULE)
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
@@ -162,6 +205,8 @@ def _delimiter(header_line: str, source: str) -> str:
     return best
 
 
+_LINE = re.compile(rb"[^\r\n]*")
+_NOT_NEWLINE = re.compile(rb"[^\r\n]")
 _DUCKDB_LINE = re.compile(r"CSV Error on Line: (\d+)")
 
 
@@ -188,6 +233,41 @@ def _csv_error(source: str, message: str) -> ImportRejected:
     return _reject(source, rule, row=row)
 
 
+# Read every column as text, refuse ragged rows and overlong lines; DuckDB checks UTF-8.
+_READ_CSV = ("read_csv({path}, delim={delim}, quote='\"', escape='\"', header=true, auto_detect=false, "
+             "columns={columns}, strict_mode=true, max_line_size={max_line}, parallel=true)")
+
+
+def scan_csv(path: Path, sha256: str | None = None, source: str | None = None) -> RawTable | None:
+    """Prepare the direct scan of a CSV file that looks like UTF-8, or None.
+
+    The fast path of :func:`read_csv`: nothing is stored, only the header is decoded, and
+    DuckDB checks that every value is valid UTF-8 while validation reads the file. None (and,
+    later, any error DuckDB raises while reading) sends the file through :func:`read_csv`,
+    which gives the French message: this function never refuses a file itself.
+    """
+    source = source or str(path)
+    if path.stat().st_size == 0:
+        return None
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if _binary_head(data[:4096]) or long_line(data) is not None:
+            return None
+        # The header is the first line, ended by \n, \r or \r\n as Python reads it.
+        first = _LINE.match(data, 0, MAX_LINE_BYTES + 1).group()
+        if _NOT_NEWLINE.search(data, len(first)) is None:
+            return None  # no data line
+    try:
+        header_line = first.decode("utf-8-sig")
+        delimiter = _delimiter(header_line, source)
+        names = _check_header(source, next(csv.reader(io.StringIO(header_line), delimiter=delimiter)))
+    except (UnicodeDecodeError, ImportRejected):
+        return None
+    params = {"csv_path": str(path), "csv_delim": delimiter, "csv_columns": {n: "VARCHAR" for n in names},
+              "csv_max_line": MAX_LINE_BYTES}
+    scan = _READ_CSV.format(path="$csv_path", delim="$csv_delim", columns="$csv_columns", max_line="$csv_max_line")
+    return RawTable(source, None, names, None, sha256 or file_sha256(path), "csv", scan_sql=scan, scan_params=params)
+
+
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path,
              source: str | None = None) -> RawTable:
     """Stage a delimited text file (any of ; , tab |; UTF-8 with or without BOM, cp1252)."""
@@ -202,9 +282,8 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Pa
     readable = path if encoding == "utf-8-sig" else _transcode(path, encoding, workdir)
     try:
         con.execute(
-            f'CREATE TABLE "{table}" AS SELECT * '
-            "FROM read_csv(?, delim=?, quote='\"', escape='\"', header=true, auto_detect=false, "
-            "columns=?, strict_mode=true, max_line_size=?, parallel=true)",
+            f'CREATE TABLE "{table}" AS SELECT * FROM '
+            + _READ_CSV.format(path="?", delim="?", columns="?", max_line="?"),
             [str(readable), delimiter, {n: "VARCHAR" for n in names}, MAX_LINE_BYTES],
         )
     except duckdb.Error as exc:

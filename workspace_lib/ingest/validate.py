@@ -17,7 +17,7 @@ import duckdb
 
 from .. import reference
 from ..fr import nombre
-from ..file_formats import FALSE_WORDS, TRUE_WORDS, Column, FileKind, luhn_ok
+from ..file_formats import FALSE_WORDS, TRUE_WORDS, Column, FileKind
 from .errors import MAX_SHOWN, Problem
 from .readers import RawTable
 
@@ -116,32 +116,43 @@ def _typed(kind: FileKind, col: Column) -> str:
     return v  # text, identifier
 
 
-def staging_view(con: duckdb.DuckDBPyConnection, kind: FileKind, raw: RawTable, view: str) -> None:
-    """Create ``view`` over the staged table: cleaned text and typed value of every column."""
-    parts = [f"{raw.line_sql} AS _ligne"]
+def staging_select(kind: FileKind, raw: RawTable, year: int | None = None) -> str:
+    """SELECT over the staged rows: cleaned text and typed value of every column.
+
+    Reads the staging table or scans the file directly (``raw.scan_sql``). A missing
+    ``annee`` column takes ``year`` (the --annee option) when given. The row number
+    (``_ligne``) is only there for a staging table.
+    """
+    parts = [f"{raw.line_sql} AS _ligne"] if raw.table else []
     for col in kind.columns:
         if col.name in raw.columns:
             parts.append(f"nullif(trim(\"{col.name}\"), '') AS {_v(col.name)}")
+        elif col.name == "annee" and year is not None:
+            parts.append(f"'{int(year)}' AS {_v(col.name)}")
         else:
             parts.append(f"CAST(NULL AS VARCHAR) AS {_v(col.name)}")
     typed = ", ".join(f"{_typed(kind, col)} AS {_typed_name(col.name)}" for col in kind.columns)
-    con.execute(
-        f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT *, {typed} '
-        f'FROM (SELECT {", ".join(parts)} FROM "{raw.table}")'
-    )
+    return f'SELECT *, {typed} FROM (SELECT {", ".join(parts)} FROM {raw.from_sql()})'
+
+
+def staging_view(con: duckdb.DuckDBPyConnection, kind: FileKind, raw: RawTable, view: str) -> None:
+    """Create ``view`` over the staged table: cleaned text and typed value of every column."""
+    con.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS {staging_select(kind, raw)}')
 
 
 def materialise(con: duckdb.DuckDBPyConnection, kind: FileKind, view: str, table: str,
-                derived: list[tuple[str, str]], params: dict) -> None:
-    """Create the checked table from the staging view in one pass.
+                derived: list[tuple[str, str]], params: dict, with_line: bool = True) -> None:
+    """Create the checked table from the staging view (or a parenthesised SELECT) in one pass.
 
-    ``derived`` adds (name, SQL over the view) columns such as the pseudonym.
+    ``derived`` adds (name, SQL over the view) columns such as the pseudonym. Without
+    ``with_line``, the row number is the checked table's ``rowid`` (rows keep the file's order).
     """
-    parts = ["_ligne"]
+    parts = ["_ligne"] if with_line else []
     parts += [f"{_typed_name(c.name)} AS {_t(c.name)}" for c in kind.columns]
     parts += [f"{_v(c.name)} IS NULL AS {_n(c.name)}" for c in kind.columns]
     parts += [f'{sql} AS "{name}"' for name, sql in derived]
-    con.execute(f'CREATE TABLE "{table}" AS SELECT {", ".join(parts)} FROM "{view}"', params)
+    source = view if view.startswith("(") else f'"{view}"'
+    con.execute(f'CREATE TABLE "{table}" AS SELECT {", ".join(parts)} FROM {source}', params)
 
 
 def _type_message(col: Column) -> str:
@@ -268,20 +279,36 @@ def row_rules(kind: FileKind) -> list[Rule]:
     return []
 
 
+def _rules(con: duckdb.DuckDBPyConnection, kind: FileKind, year_asked: int | None) -> list[Rule]:
+    """Every rule of a kind of file (and the --annee option, set as a variable)."""
+    rules = [r for col in kind.columns for r in column_rules(col)] + row_rules(kind)
+    if year_asked is not None:
+        con.execute("SET VARIABLE annee_demandee = ?", [int(year_asked)])
+        rules.append(Rule("annee", f"{_t('annee')} <> getvariable('annee_demandee')",
+                          f"année différente de celle demandée (--annee {int(year_asked)})"))
+    return rules
+
+
+def _rule_counts(con: duckdb.DuckDBPyConnection, rules: list[Rule], table: str) -> tuple:
+    """How many rows break each rule: all rules counted in one scan."""
+    return con.execute(
+        "SELECT " + ", ".join(f"count_if({r.condition})" for r in rules) + f' FROM "{table}"'
+    ).fetchall()[0]
+
+
+def is_clean(con: duckdb.DuckDBPyConnection, kind: FileKind, table: str, year_asked: int | None) -> bool:
+    """True if no row of the checked ``table`` breaks a rule (the counts only, no report)."""
+    return not any(_rule_counts(con, _rules(con, kind, year_asked), table)) and not bad_sirets(con, table)
+
+
 def check_rows(con: duckdb.DuckDBPyConnection, kind: FileKind, raw: RawTable, view: str, table: str,
                year_asked: int | None) -> tuple[list[Problem], int]:
     """Run every rule of the file over the checked ``table``; return the first problems and their total.
 
     The values shown come from the staging ``view`` (the text as it was in the file).
     """
-    rules = [r for col in kind.columns for r in column_rules(col)] + row_rules(kind)
-    if year_asked is not None:
-        con.execute("SET VARIABLE annee_demandee = ?", [int(year_asked)])
-        rules.append(Rule("annee", f"{_t('annee')} <> getvariable('annee_demandee')",
-                          f"année différente de celle demandée (--annee {int(year_asked)})"))
-    counts = con.execute(
-        "SELECT " + ", ".join(f"count_if({r.condition})" for r in rules) + f' FROM "{table}"'
-    ).fetchone()
+    rules = _rules(con, kind, year_asked)
+    counts = _rule_counts(con, rules, table)
     found: list[tuple[int, Rule]] = []
     total = 0
     for rule, count in zip(rules, counts):
@@ -314,10 +341,27 @@ def _with_values(con: duckdb.DuckDBPyConnection, kind: FileKind, raw: RawTable, 
             for row, rule in found]
 
 
+def luhn_sql(expr: str, length: int = 14) -> str:
+    """SQL true when ``expr``, a string of ``length`` digits, passes the Luhn check (as ``luhn_ok``)."""
+    terms = []
+    for k in range(1, length + 1):
+        digit = f"(ascii({expr}[{k}]) - 48)"
+        # Every second digit from the right is doubled (minus 9 above 9).
+        terms.append(f"(2 * {digit} - CASE WHEN {digit} >= 5 THEN 9 ELSE 0 END)"
+                     if (length - k) % 2 else digit)
+    return f"({' + '.join(terms)}) % 10 = 0"
+
+
+def bad_sirets(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The SIRETs of ``table`` failing the Luhn check (checked once per distinct value)."""
+    return [s for (s,) in con.execute(
+        f'SELECT siret FROM (SELECT DISTINCT siret FROM "{table}" WHERE siret IS NOT NULL) '
+        f"WHERE NOT ({luhn_sql('siret')})").fetchall()]
+
+
 def _bad_siret_keys(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list[int], int]:
-    """Rows whose SIRET fails the Luhn check (checked on the distinct values: a handful per file)."""
-    bad = [s for (s,) in con.execute(f'SELECT DISTINCT siret FROM "{table}" WHERE siret IS NOT NULL').fetchall()
-           if not luhn_ok(s)]
+    """Rows whose SIRET fails the Luhn check."""
+    bad = bad_sirets(con, table)
     if not bad:
         return [], 0
     rows = [r for (r,) in con.execute(
