@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import nbformat
 import pytest
 from click.testing import CliRunner
 from docx import Document
@@ -23,7 +24,7 @@ from workspace_lib.config import Workspace
 from workspace_lib.disclosure import audit_tables, read_tables_json
 from workspace_lib.ingest import import_sources
 from workspace_lib.render import CampaignError, load, run_campaign
-from workspace_lib.render.kernel import WarmKernel, load_notebook
+from workspace_lib.render.kernel import WarmKernel, load_notebook, notebook_imports
 from workspace_lib.synth import generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +97,22 @@ def test_warm_kernel_resets_namespace_between_reports(tmp_path):
             text = json.dumps(out["cells"][-1]["outputs"])
             assert f"Rapport {siret} 2024" in text
         assert kernel.reports == 3
+    finally:
+        kernel.shutdown()
+
+
+def test_kernel_preloads_imports_and_freezes_what_survives_a_reset(tmp_path):
+    nb = load_notebook(MINIMAL)
+    assert notebook_imports(nb).splitlines() == ["from IPython.display import display",
+                                                 "from workspace_lib import report_model as rm"]
+    kernel = WarmKernel(tmp_path, preload=notebook_imports(nb) + "\nimport module_absent")
+    try:
+        probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            "import gc, sys\nprint('frozen', gc.get_freeze_count() > 1000, 'workspace_lib.report_model' in sys.modules)")])
+        for _ in range(2):  # the reset before each report freezes; the namespace is still emptied
+            out = kernel.run(probe, {})
+            assert "frozen True True" in out.cells[-1].outputs[0]["text"]
+        assert kernel.run(nb, {"siret": "A"}) and kernel.reports == 3
     finally:
         kernel.shutdown()
 
