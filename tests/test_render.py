@@ -177,6 +177,7 @@ def test_resume_skips_done_reports_and_redoes_missing_files(demo, tmp_path):
     assert len(manifests) == 2  # conservation: 2
     manifest = json.loads(manifests[-1].read_text(encoding="utf-8"))
     assert manifest["imports"] and manifest["notebook_sha256"]
+    assert 0 < manifest["demarrage_s"] < manifest["duree_s"]  # workers warmed up before their report
     assert {f["format"] for f in manifest["rapports"][0]["files"]} == {"pdf", "docx", "xlsx"}
 
 

@@ -25,7 +25,7 @@ from ..config import Workspace
 from ..fr import nombre, pluriel
 from ..warehouse import connect
 from . import campaign as campaigns
-from .executors import make_executor
+from .executors import WarmUp, default_workers, make_executor
 from .job import Job, JobResult, sha256_file, write_atomic
 
 STATE_DIR = "_campagnes"
@@ -42,6 +42,7 @@ class RunReport:
     skipped_done: int = 0
     skipped_condition: int = 0
     seconds: float = 0.0
+    startup_seconds: float | None = None  # until every local worker was warm (kernel, imports, fonts)
     manifest: Path | None = None
     out_root: Path | None = None
     failures: list[JobResult] = field(default_factory=list)
@@ -104,14 +105,15 @@ def _append(path: Path, entry: dict) -> None:
         os.fsync(fh.fileno())
 
 
-def _has_data(con, params: dict[str, Any]) -> bool:
-    """The ``donnees_presentes`` condition: agents exist for the employer (or département) and year."""
+def _data_count(con, params: dict[str, Any]) -> int:
+    """Agents of the employer (or département) and year: the ``donnees_presentes`` condition
+    holds when there are any; the biggest reports are started first."""
     if "siret" in params:
         sql, args = "SELECT count(*) FROM agent WHERE annee = ? AND siret = ?", [params.get("annee"), params["siret"]]
     else:
         sql = "SELECT count(*) FROM agent a JOIN employeur e USING (annee, siret) WHERE a.annee = ? AND e.departement = ?"
         args = [params.get("annee"), params.get("departement")]
-    return con.execute(sql, args).fetchone()[0] > 0
+    return int(con.execute(sql, args).fetchone()[0])
 
 
 def plan(workspace: Workspace, camp: campaigns.Campaign, only: dict[str, str] | None = None
@@ -127,15 +129,19 @@ def plan(workspace: Workspace, camp: campaigns.Campaign, only: dict[str, str] | 
     with connect(workspace, read_only=True) as con:
         for params in campaigns.expand(camp, con, departement, only):
             params = {**params}
-            if camp.condition == "donnees_presentes" and not _has_data(con, {"departement": departement, **params}):
-                skipped += 1
-                continue
+            weight = 0
+            if camp.condition == "donnees_presentes":
+                weight = _data_count(con, {"departement": departement, **params})
+                if not weight:
+                    skipped += 1
+                    continue
             key = _sha256_text(json.dumps([params, camp.formats, camp.chemin, notebook_sha, data_version],
                                           sort_keys=True, default=str))[:24]
             jobs.append(Job(key=key, notebook=str(camp.notebook), parameters=params, pattern=camp.chemin,
                             formats=camp.formats, out_root=str(out_root), workspace_root=str(workspace.root),
                             organisme=str(settings.get("nom", "Centre de Gestion")), timeout=camp.delai,
-                            fields={"departement": departement, "campagne": camp.nom, **params}))
+                            fields={"departement": departement, "campagne": camp.nom, **params},
+                            weight=weight))
     context = {"notebook": str(camp.notebook), "notebook_sha256": notebook_sha, "imports": imports,
                "departement": departement, "out_root": out_root}
     return jobs, skipped, context
@@ -164,7 +170,11 @@ def run_campaign(workspace: Workspace, camp: campaigns.Campaign, executor: str =
                         TextColumn("reste"), TimeRemainingColumn(), console=console,
                         disable=not console.is_terminal if show_progress is None else not show_progress)
     if todo:
-        pool = make_executor(executor, workers, scheduler_address)
+        # Biggest reports first: the last ones to finish are then small ones, and no worker
+        # waits long for the others at the end. No more workers than reports.
+        todo.sort(key=lambda j: -j.weight)
+        workers = min(workers or default_workers(), len(todo))
+        pool = make_executor(executor, workers, scheduler_address, warm=WarmUp.for_jobs(todo))
         try:
             with progress:
                 task = progress.add_task(f"Rendu de « {camp.nom} »", total=len(todo), failed=0)
@@ -183,13 +193,16 @@ def run_campaign(workspace: Workspace, camp: campaigns.Campaign, executor: str =
                         report.failures.append(result)
                         results[result.key] = {**result.to_dict(), "statut": "echec"}
                     progress.update(task, advance=1, failed=report.failed)
+            report.startup_seconds = pool.startup_seconds()
         finally:
             pool.close()
     report.seconds = time.perf_counter() - t0
     manifest = {
         "campagne": camp.nom, "titre": camp.titre, "execution": run_id, "utilisateur": _user(),
         "debut": started.isoformat(), "fin": dt.datetime.now(dt.timezone.utc).isoformat(),
-        "duree_s": round(report.seconds, 3), "executeur": executor, "notebook": context["notebook"],
+        "duree_s": round(report.seconds, 3),
+        "demarrage_s": None if report.startup_seconds is None else round(report.startup_seconds, 3),
+        "executeur": executor, "notebook": context["notebook"],
         "notebook_sha256": context["notebook_sha256"], "imports": context["imports"],
         "comptes": {"produits": report.done, "echecs": report.failed, "deja_a_jour": report.skipped_done,
                     "ignores_sans_donnees": report.skipped_condition},

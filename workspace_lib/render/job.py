@@ -1,17 +1,22 @@
 """One report: run the notebook in a warm kernel, export its blocks, write the files atomically.
 
 ``render_job`` runs in a worker process (local pool or Dask worker). Each worker keeps one warm
-kernel for all the reports it is given.
+kernel for all the reports it is given. :func:`warm_up` prepares a worker before its first
+report: the kernel started with the notebook's imports, and meanwhile the exporters (chart
+engine, typst fonts, Word template) run once on a tiny report.
 """
 
 from __future__ import annotations
 
 import atexit
 import datetime as dt
+import gc
 import hashlib
 import json
 import os
 import re
+import tempfile
+import threading
 import time
 import traceback
 import unicodedata
@@ -21,7 +26,7 @@ from typing import Any
 
 from .. import report_model
 from ..atomic import write_bytes as write_atomic
-from .kernel import NotebookFailed, WarmKernel, load_notebook
+from .kernel import NotebookFailed, WarmKernel, load_notebook, notebook_imports
 
 _KERNELS: dict[str, WarmKernel] = {}
 _NOTEBOOKS: dict[tuple[str, float], dict] = {}
@@ -41,6 +46,7 @@ class Job:
     organisme: str = ""
     timeout: int = 300
     fields: dict[str, Any] = field(default_factory=dict)  # values for the path pattern
+    weight: int = 0  # expected size (agents): the biggest reports are started first
 
 
 @dataclass
@@ -77,13 +83,49 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _kernel(workspace_root: str, timeout: int) -> WarmKernel:
+def _kernel(workspace_root: str, timeout: int, preload: str = "") -> WarmKernel:
     kernel = _KERNELS.get(workspace_root)
     if kernel is None:
-        kernel = _KERNELS[workspace_root] = WarmKernel(Path(workspace_root), timeout=timeout)
+        kernel = _KERNELS[workspace_root] = WarmKernel(Path(workspace_root), timeout=timeout, preload=preload)
         atexit.register(kernel.shutdown)
     kernel.timeout = timeout
     return kernel
+
+
+def _warm_exporters(formats: list[str]) -> None:
+    """Export a tiny report (a table, a bar chart, a line chart) to ``formats`` and throw it away:
+    starts vl-convert's JavaScript engine, scans typst's fonts, reads the Word template."""
+    try:
+        from ..exporters import charts, export
+        from ..exporters.exemple import rapport
+
+        blocks, meta = rapport(n_tableaux=1, n_graphiques=2)
+        with tempfile.TemporaryDirectory(prefix="rendu-amorce-") as folder:
+            for fmt in formats:
+                export(blocks, meta, fmt, Path(folder) / f"amorce.{fmt}")
+        charts.vider_cache()
+    except Exception:  # noqa: BLE001  (the first report will say what is wrong)
+        pass
+
+
+def warm_up(workspace_root: str, notebook: str, formats: list[str], timeout: int = 300,
+            ready: Any = None) -> None:
+    """Prepare this worker process before its first report (never raises: a report started
+    without warm-up only takes longer). ``ready``: a queue that gets ``(pid, time.time())``."""
+    try:
+        exporters = threading.Thread(target=_warm_exporters, args=(list(formats),), daemon=True)
+        exporters.start()  # native code and imports, while the kernel starts in this thread
+        try:
+            _kernel(workspace_root, timeout, preload=notebook_imports(_notebook(notebook)))
+        finally:
+            exporters.join()
+        # What is alive now lives until the end: keep it out of the garbage collector's scans.
+        gc.collect()
+        gc.freeze()
+    except Exception:  # noqa: BLE001
+        pass
+    if ready is not None:
+        ready.put((os.getpid(), time.time()))
 
 
 def _notebook(path: str) -> dict:
