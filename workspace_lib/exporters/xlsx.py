@@ -28,8 +28,10 @@ from ._common import (LEGENDE_SECRET, Grille, corps, date_longue, est_pourcentag
                       paragraphes, sortie_atomique)
 from .meta import ReportMeta
 
+# in_memory: the parts of the workbook are assembled in memory, not in about 40 temporary files
+# (their creation and removal cost more than writing the workbook).
 OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-           "nan_inf_to_errors": True}
+           "nan_inf_to_errors": True, "in_memory": True}
 COULEUR = "#1F4E79"
 FOND_ENTETE = "#E8EEF5"
 FOND_TOTAL = "#F4F4F4"
