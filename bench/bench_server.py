@@ -7,7 +7,13 @@ through Playwright), or, with ``--http``, to the end of the Voilà page (kernel 
 notebook executed, without the browser's share of the CPU). Prints, per round: sessions served,
 refused, failed, median / p95 / max, and the memory held (server + kernels, RSS) after the round.
 
-    .venv/bin/python bench/bench_server.py [--rounds 1,5,20] [--http] [--notebook PATH.ipynb]
+    .venv/bin/python bench/bench_server.py [--rounds 1,5,20] [--http] [--prechauffes N]
+        [--notebook PATH.ipynb --workspace DIR]
+
+By default the dashboard is a small test notebook (a dropdown and an SVG). ``--notebook`` takes
+one of notebooks/ instead (e.g. notebooks/synthese_employeur.ipynb) and ``--workspace`` the
+workspace whose warehouse it reads (linked, only read; its boundaries are copied, its cached
+views are not: the first session computes the view).
 
 Everything (workspace, Jupyter and browser homes) lives in a temporary folder; the server runs
 on a free 127.0.0.1 port and is stopped at the end.
@@ -34,6 +40,8 @@ from workspace_lib.server.testing import prepare_server, run_cli  # noqa: E402
 
 PASSWORD = "banc d'essai des tableaux"
 DASHBOARD = "/voila/render/tableau_analystes.ipynb"
+# The test notebook's chart, or a chart or table of a workspace dashboard.
+CHART = "svg.graphique, .rsu-sortie .rsu-bloc svg, .rsu-sortie .rsu-bloc table"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
@@ -57,7 +65,8 @@ def _http_round(server, logins: list[str]) -> list[tuple[str, float]]:
         elapsed = time.perf_counter() - start
         if r.status_code == 429:
             return "refused", elapsed
-        return ("ok" if r.status_code == 200 and "kernelId" in r.text else "failed"), elapsed
+        ok = r.status_code == 200 and "kernelId" in r.text and "vnd.jupyter.stderr" not in r.text
+        return ("ok" if ok else "failed"), elapsed
 
     with concurrent.futures.ThreadPoolExecutor(len(logins)) as pool:
         return list(pool.map(one, logins))
@@ -85,7 +94,7 @@ async def _browser_round(server, logins: list[str], chromium: str) -> list[tuple
                 response = await page.goto(server.url + DASHBOARD, wait_until="commit", timeout=300_000)
                 if response is not None and response.status == 429:
                     return "refused", time.perf_counter() - start
-                await page.wait_for_selector("svg.graphique", timeout=300_000)
+                await page.wait_for_selector(CHART, timeout=300_000)
                 return "ok", time.perf_counter() - start
             except Exception:  # noqa: BLE001
                 return "failed", time.perf_counter() - start
@@ -94,6 +103,19 @@ async def _browser_round(server, logins: list[str], chromium: str) -> list[tuple
             return await asyncio.gather(*(one(page) for page in pages))
         finally:
             await browser.close()
+
+
+def _ready_kernels(server) -> int:
+    """How many preheated kernels the server has logged as ready (warmed up) so far."""
+    return server.log_path.read_text(errors="replace").count("Noyau préchauffé prêt")
+
+
+def _wait_pool(server, expected: int, timeout: float = 600) -> None:
+    """Until ``expected`` preheated kernels in all have been logged as ready."""
+    deadline = time.monotonic() + timeout
+    while _ready_kernels(server) < expected and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(2)
 
 
 def _shutdown_kernels(server) -> None:
@@ -109,6 +131,7 @@ def main() -> None:
     parser.add_argument("--http", action="store_true", help="Mesure HTTP seule (sans navigateur).")
     parser.add_argument("--prechauffes", type=int, default=0, help="Noyaux préchauffés ([serveur] noyaux_prechauffes).")
     parser.add_argument("--notebook", type=Path, default=None, help="Tableau de bord à utiliser à la place de celui de test.")
+    parser.add_argument("--workspace", type=Path, default=None, help="Espace dont l'entrepôt est lu (avec --notebook).")
     args = parser.parse_args()
     rounds = [int(x) for x in args.rounds.split(",")]
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
@@ -119,6 +142,11 @@ def main() -> None:
                                 pool=args.prechauffes)
         if args.notebook:
             shutil.copy(args.notebook, server.notebooks / "tableau_analystes.ipynb")
+        if args.workspace:
+            source = args.workspace.resolve()
+            os.symlink(source / "warehouse.duckdb", server.workspace / "warehouse.duckdb")
+            if (source / "cache" / "geo").is_dir():
+                shutil.copytree(source / "cache" / "geo", server.workspace / "cache" / "geo")
         logins = [f"analyste{i:02d}" for i in range(1, max(rounds) + 1)]
         for login in logins:
             result = run_cli(server.env, server.workspace, "users", "add", login, "--role", "analyste", stdin=PASSWORD + "\n")
@@ -127,11 +155,12 @@ def main() -> None:
         try:
             print(f"CPU : {os.cpu_count()} cœurs ; mode : {'HTTP' if args.http else 'navigateur (chromium)'} ; "
                   f"noyaux préchauffés : {args.prechauffes}")
-            time.sleep(2 + args.prechauffes * 0.7)  # let the pool fill
+            _wait_pool(server, args.prechauffes)
             print(f"mémoire du serveur au repos : {memory_mb(server.process.pid):.0f} Mo")
             print(f"{'sessions':>8} {'servies':>7} {'refusées':>8} {'échecs':>6} {'médiane':>8} {'p95':>6} "
                   f"{'max':>6} {'mémoire':>9}")
             for n in rounds:
+                before = _ready_kernels(server)
                 if args.http:
                     results = _http_round(server, logins[:n])
                 else:
@@ -143,7 +172,7 @@ def main() -> None:
                       f"{sum(s == 'failed' for s, _ in results):>6} {statistics.median(times) if times else float('nan'):>7.2f}s "
                       f"{p95:>5.2f}s {max(times) if times else float('nan'):>5.2f}s {held:>7.0f} Mo")
                 _shutdown_kernels(server)
-                time.sleep(2 + args.prechauffes * 0.7)  # the pool refills
+                _wait_pool(server, before + min(n, args.prechauffes))
         finally:
             server.stop()
 

@@ -225,5 +225,5 @@ def serve(workspace: Workspace, **options) -> None:
     if getattr(kernels, "pool_size", 0):
         from tornado.ioloop import IOLoop
 
-        IOLoop.current().add_callback(kernels._fill_pool)
+        IOLoop.current().add_callback(kernels.schedule_fill)
     app.start_ioloop()

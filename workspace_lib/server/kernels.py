@@ -23,7 +23,7 @@ from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebso
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server._tz import utcnow
 from tornado import web
-from traitlets import Integer
+from traitlets import Float, Integer
 
 from .services import DEVELOPER, PUBLIC
 
@@ -63,6 +63,7 @@ class RsuKernelManager(AsyncMappingKernelManager):
     kernels_total = Integer(24, config=True, help="Noyaux au plus en tout.")
     pool_size = Integer(0, config=True, help="Noyaux préchauffés en attente pour les tableaux de bord.")
     warm_up_timeout = Integer(120, config=True, help="Délai du préchauffage d'un noyau (secondes).")
+    fill_delay = Float(2.0, config=True, help="Calme attendu (secondes) avant de compléter le réservoir.")
     pool_kernel_name = "python3"
 
     def __init__(self, **kwargs):
@@ -71,6 +72,8 @@ class RsuKernelManager(AsyncMappingKernelManager):
         self._starting: dict[str, int] = {}
         self._pool: list[str] = []
         self._pool_filling = 0
+        self._fill_task: asyncio.Future | None = None
+        self._last_take = 0.0
 
     # ---- preheated pool -------------------------------------------------------------------------
     # Kernels started ahead, with no owner (nobody but developers can reach them), handed to the
@@ -78,8 +81,19 @@ class RsuKernelManager(AsyncMappingKernelManager):
     # environment (WORKSPACE_DIR...), without Voilà's per-request variables. Not culled while waiting.
     # Once started, a pooled kernel imports and warms up the dashboard code (WARM_UP_CODE), so
     # that a page does not pay it; a page given the kernel meanwhile just waits for the warm-up.
+    # The pool is refilled by one task at a time, one kernel after the other, once no kernel has
+    # been handed out for ``fill_delay`` seconds: during a rush, pages get the CPU, not the refill.
+    def schedule_fill(self) -> None:
+        """Refill the pool soon (one filler at a time)."""
+        if self.pool_size and (self._fill_task is None or self._fill_task.done()):
+            self._fill_task = asyncio.ensure_future(self._fill_pool())
+
     async def _fill_pool(self) -> None:
+        loop = asyncio.get_running_loop()
         while len(self._pool) + self._pool_filling < self.pool_size and self._pool_has_room():
+            if (left := self._last_take + self.fill_delay - loop.time()) > 0:
+                await asyncio.sleep(left)  # a rush: wait for a quiet moment
+                continue
             self._pool_filling += 1
             try:
                 kernel_id = await super().start_kernel(kernel_name=self.pool_kernel_name, path="")
@@ -135,7 +149,7 @@ class RsuKernelManager(AsyncMappingKernelManager):
             self._pool.remove(kernel_id)
         result = await super().shutdown_kernel(kernel_id, now=now, restart=restart)
         if pooled or (kernel_id in self.owners and not restart):
-            asyncio.ensure_future(self._fill_pool())
+            self.schedule_fill()
         return result
 
     async def cull_kernel_if_idle(self, kernel_id):
@@ -174,7 +188,8 @@ class RsuKernelManager(AsyncMappingKernelManager):
             raise KernelLimitReached(message)
         if owner is not None and owner.dashboard is not None and self.pool_size:
             pooled = self._take_from_pool(kwargs.get("kernel_name"), path)
-            asyncio.ensure_future(self._fill_pool())
+            self._last_take = asyncio.get_running_loop().time()
+            self.schedule_fill()
             if pooled is not None:
                 self.owners[pooled] = owner
                 self.get_kernel(pooled).last_activity = utcnow()
