@@ -4,7 +4,9 @@ extension) and the ``rendered/`` web space, over HTTPS only, with the workspace'
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
+import sys
 import ssl
 from pathlib import Path
 
@@ -227,3 +229,9 @@ def serve(workspace: Workspace, **options) -> None:
 
         IOLoop.current().add_callback(kernels.schedule_fill)
     app.start_ioloop()
+    # The loop stops once the server has shut its kernels down (SIGTERM, Ctrl-C). Leave at once:
+    # a library thread still waiting for a blocked page once kept the process alive for 25 s.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
