@@ -104,11 +104,11 @@ def _warehouse_version(con: duckdb.DuckDBPyConnection) -> tuple:
     return (path, stat.st_mtime_ns, stat.st_size)
 
 
-def _indicator(con, ind_id: str, per: Perimetre, annee: int, niveau: str):
+def _indicator(con, ind_id: str, per: Perimetre, annee: int, niveau: str, version: tuple):
     """An indicator's table; cached for the comparison levels (not the employer itself)."""
     if niveau == "employeur":
         return INDICATEURS[ind_id].fonction(con, per, annee)
-    key = (_warehouse_version(con), ind_id, per.niveau, per.code, annee)
+    key = (version, ind_id, per.niveau, per.code, annee)
     if key not in _COMPARISONS:
         if len(_COMPARISONS) > 2000:
             _COMPARISONS.clear()
@@ -131,6 +131,7 @@ def calculer(con: duckdb.DuckDBPyConnection, spec: Spec, code: str, annee: int,
     """Compute, protect and lay out a view for an employer (SIRET) or a département (code)."""
     levels = _levels(con, spec, code, annee)
     main = levels[0][1]
+    version = _warehouse_version(con)
     raw: dict[str, Any] = {}
     for section in spec.sections:
         for el in section.elements:
@@ -140,7 +141,7 @@ def calculer(con: duckdb.DuckDBPyConnection, spec: Spec, code: str, annee: int,
                 if el.rendu in ("comparaison", "chiffres"):
                     for niveau, per, _ in levels:
                         key = f"{el.nom}:{ind_id}:{niveau}"
-                        raw[key] = _grand_total(_indicator(con, ind_id, per, annee, niveau), key, niveau)
+                        raw[key] = _grand_total(_indicator(con, ind_id, per, annee, niveau, version), key, niveau)
                     continue
                 years = list(range(annee - el.annees + 1, annee + 1)) if el.annees > 1 else annee
                 table = ind.fonction(con, main, years, **kwargs)
