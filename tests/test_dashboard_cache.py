@@ -93,3 +93,13 @@ def test_damaged_cache_file_is_only_a_miss(lozere, counted):
     computed = len(counted)
     tdb = TableauDeBord("synthese", workspace=ws, annee=2024)
     assert len(counted) == computed + 1 and tdb.resultat is not None
+
+
+def test_warm_up_reads_the_choices_of_the_workspace(lozere, monkeypatch):
+    ws, _ = lozere
+    monkeypatch.setenv("WORKSPACE_DIR", str(ws.root))
+    tableau_de_bord._CHOIX.clear()
+    tableau_de_bord.prechauffer()
+    [(root, departement, _)] = tableau_de_bord._CHOIX
+    assert (root, departement) == (str(ws.root), "48")
+    assert tableau_de_bord._CHOIX[next(iter(tableau_de_bord._CHOIX))]["annees"]

@@ -60,8 +60,9 @@ def choix(workspace: Workspace, departement: str) -> dict[str, Any]:
 def prechauffer() -> None:
     """Load and warm up what a dashboard page needs (run in the server's preheated kernels).
 
-    Imports the dashboard modules and widgets and draws one tiny chart, so that the page's first
-    cell does not pay Python imports nor the chart renderer's start-up (about 3 s in all).
+    Imports the dashboard modules and widgets, draws one tiny chart and reads the choices (years,
+    employers), so that the page's first cell pays neither the imports nor the chart renderer's
+    start-up nor these queries (about 3 s in all).
     """
     import ipywidgets  # noqa: F401
 
@@ -72,6 +73,11 @@ def prechauffer() -> None:
     _, block = builders.barres(pd.DataFrame({"x": ["a"], "valeur": [1.0], "statut": ["publie"]}), x="x",
                                y="valeur", titre="Préchauffage")
     block_html(block)
+    workspace = Workspace.locate()
+    if workspace.warehouse_path.exists():
+        # The choices of the workspace's département (the same for every dashboard).
+        departement = str(workspace.settings().get("espace", {}).get("departement", "48"))
+        choix(workspace, departement)
 
 
 def _read_choices(workspace: Workspace, departement: str) -> dict[str, Any]:
