@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 import threading
 import time
@@ -26,9 +27,10 @@ from typing import Any
 
 from .. import report_model
 from ..atomic import write_bytes as write_atomic
-from .kernel import NotebookFailed, WarmKernel, load_notebook, notebook_imports
 
-_KERNELS: dict[str, WarmKernel] = {}
+# Jupyter's libraries (.kernel) are imported by the functions that run in worker processes: the
+# process that plans a campaign and records its results does not need them.
+_KERNELS: dict[str, Any] = {}
 _NOTEBOOKS: dict[tuple[str, float], dict] = {}
 
 
@@ -83,7 +85,10 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _kernel(workspace_root: str, timeout: int, preload: str = "") -> WarmKernel:
+def _kernel(workspace_root: str, timeout: int, preload: str = "") -> Any:
+    """This process's warm kernel for a workspace (a :class:`.kernel.WarmKernel`)."""
+    from .kernel import WarmKernel
+
     kernel = _KERNELS.get(workspace_root)
     if kernel is None:
         kernel = _KERNELS[workspace_root] = WarmKernel(Path(workspace_root), timeout=timeout, preload=preload)
@@ -112,7 +117,14 @@ def warm_up(workspace_root: str, notebook: str, formats: list[str], timeout: int
             ready: Any = None) -> None:
     """Prepare this worker process before its first report (never raises: a report started
     without warm-up only takes longer). ``ready``: a queue that gets ``(pid, time.time())``."""
+    if "jsonschema" not in sys.modules:
+        # nbformat imports jsonschema, whose optional IRI format checker builds a Lark grammar
+        # at import (rfc3987_syntax: 0.8 s of CPU in every worker). Notebooks never hold IRIs
+        # to check: a worker process goes without it.
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
     try:
+        from .kernel import notebook_imports
+
         exporters = threading.Thread(target=_warm_exporters, args=(list(formats),), daemon=True)
         exporters.start()  # native code and imports, while the kernel starts in this thread
         try:
@@ -129,6 +141,8 @@ def warm_up(workspace_root: str, notebook: str, formats: list[str], timeout: int
 
 
 def _notebook(path: str) -> dict:
+    from .kernel import load_notebook
+
     key = (path, os.path.getmtime(path))
     if key not in _NOTEBOOKS:
         _NOTEBOOKS[key] = load_notebook(Path(path))
@@ -151,6 +165,7 @@ def _meta(blocks: list[report_model.Block], job: Job) -> Any:
 def render_job(job: Job) -> JobResult:
     """Run one report end to end; never raises (a failure is a result with ``ok=False``)."""
     from ..exporters import export
+    from .kernel import NotebookFailed
 
     started = time.perf_counter()
     result = JobResult(job.key, job.parameters, ok=False, worker=os.getpid())
