@@ -3,7 +3,7 @@
     .venv/bin/python scripts/build_notebooks.py
 
 Each notebook is thin: a tagged parameters cell, one cell that opens the dashboard, then one cell
-per section, displaying its title and each of its charts or tables. Developers may edit the notebooks afterwards (this script
+per section, displaying its title and each of its charts or tables (one output). Developers may edit the notebooks afterwards (this script
 overwrites them: run it only to start again from the specifications).
 """
 
@@ -56,10 +56,11 @@ def build(name: str) -> nbformat.NotebookNode:
                       'tdb.afficher("entete")'),
     ]
     for section in spec.sections:
-        # One cell per section (its title, then each chart or table): a page executes fewer
-        # cells, each costing a round trip to the kernel and a template rendering in Voilà.
-        names = [section.nom, *(el.nom for el in section.elements)]
-        cells.append(new_code_cell("\n".join(f'tdb.afficher("{nom}")' for nom in names)))
+        # One cell and one call per section (its title, then each chart or table): a page
+        # executes fewer cells (a round trip to the kernel and a template rendering in Voilà
+        # each) and has fewer widgets to restore in the browser.
+        names = ", ".join(f'"{nom}"' for nom in (section.nom, *(el.nom for el in section.elements)))
+        cells.append(new_code_cell(f"tdb.afficher({names})"))
     nb.cells = cells
     return nb
 

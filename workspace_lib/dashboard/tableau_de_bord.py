@@ -118,7 +118,7 @@ class TableauDeBord:
         self.comparaisons = self.spec.comparaisons
         self.rules = Rules.from_settings(self.workspace.settings())
         self.interactif = interactif
-        self.outputs: dict[str, Any] = {}
+        self.outputs: dict[tuple[str, ...], Any] = {}
         self.message = None
         self.vue: VueCalculee | None = None
         self.resultat: Resultat | None = None
@@ -186,31 +186,36 @@ class TableauDeBord:
             raise KeyError(f"Élément inconnu dans « {self.spec.nom} » : {nom!r}")
         return self.resultat.blocs[nom]
 
-    def afficher(self, nom: str) -> None:
-        """Display an element or a section (by name), or ``"entete"`` for the header."""
+    def afficher(self, *noms: str) -> None:
+        """Display elements or sections (by name), or ``"entete"`` for the header, in order."""
         if not self.interactif:
-            for block in self._blocks(nom):
-                show(block, html=False)
+            for nom in noms:
+                for block in self._blocks(nom):
+                    show(block, html=False)
             return
         import ipywidgets as widgets
         from IPython.display import display
 
-        # An HTML widget per element: a redraw is one new value for the browser to put in place
-        # (an Output widget would replay every block's display messages, several times slower).
-        view = widgets.HTML(self._html(nom), layout=widgets.Layout(width="100%"))
+        # One HTML widget per call: a redraw is one new value for the browser to put in place
+        # (an Output widget would replay every block's display messages, several times slower),
+        # and a page has few widgets for the browser to restore.
+        view = widgets.HTML(self._html(noms), layout=widgets.Layout(width="100%"))
         view.add_class("rsu-sortie")
-        self.outputs[nom] = view
+        self.outputs[noms] = view
         display(view)
 
-    def _html(self, nom: str) -> str:
-        """The HTML of an element or section as drawn for the current view."""
-        drawn = self.vue.html.get(nom) if self.vue is not None else None
-        if drawn is None:
-            drawn = [block_html(block) for block in self._blocks(nom)]
-        return "".join(drawn)
+    def _html(self, noms: tuple[str, ...]) -> str:
+        """The HTML of elements or sections as drawn for the current view."""
+        html = []
+        for nom in noms:
+            drawn = self.vue.html.get(nom) if self.vue is not None else None
+            if drawn is None:
+                drawn = [block_html(block) for block in self._blocks(nom)]
+            html += drawn
+        return "".join(html)
 
-    def _redraw(self, nom: str, view: Any) -> None:
-        view.value = self._html(nom)
+    def _redraw(self, noms: tuple[str, ...], view: Any) -> None:
+        view.value = self._html(noms)
 
     def _show_widgets(self) -> None:
         import ipywidgets as widgets
@@ -243,8 +248,8 @@ class TableauDeBord:
             self.annee = year.value
             status.value = "<em>Calcul…</em>"
             self._compute()
-            for nom, out in self.outputs.items():
-                self._redraw(nom, out)
+            for noms, view in self.outputs.items():
+                self._redraw(noms, view)
             status.value = ""
 
         for control in controls:
