@@ -2,8 +2,9 @@
 first chart, and time to redraw after a widget change, for three ways of serving it, measured in
 the same run on the same data and machine:
 
-(a) the workspace server as configured (HTTPS, accounts, Voilà as a server extension) with its
-    pool of preheated kernels (``[serveur] noyaux_prechauffes``, ``--prechauffes``, default 2);
+(a) the workspace server as configured (HTTPS, accounts, Voilà as a server extension; the browser
+    trusts its certificate, as its users do) with its pool of preheated kernels
+    (``[serveur] noyaux_prechauffes``, ``--prechauffes``, default 2);
 (b) standalone Voilà (``voila NOTEBOOK --no-browser --port P``, HTTP on 127.0.0.1) without
     preheating;
 (c) standalone Voilà with ``--preheat_kernel=True --pool_size=2`` (notebooks executed ahead).
@@ -268,6 +269,26 @@ class Voila:
 
 
 # ---- measures ------------------------------------------------------------------------------------
+def trust_certificate(workspace: Workspace) -> str:
+    """The Chromium option trusting the server's self-signed certificate (created here if missing).
+
+    As a CDG's users trust their server's certificate: with a certificate error Chromium keeps
+    nothing in its HTTP cache, and every page would fetch Voilà's 80 scripts and styles again.
+    """
+    import base64
+    import hashlib
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from workspace_lib.server.tls import ensure_certificate
+
+    cert_path, _ = ensure_certificate(workspace.root / "tls", ("127.0.0.1",))
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return f"--ignore-certificate-errors-spki-list={base64.b64encode(hashlib.sha256(spki).digest()).decode()}"
+
+
 def _context(browser, outside: list[str]):
     context = browser.new_context(ignore_https_errors=True, locale="fr-FR", viewport={"width": 1280, "height": 1000})
 
@@ -492,7 +513,7 @@ def main() -> None:
               f"données : {data}", flush=True)
         results = []
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, env=env)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, trust_certificate(workspace)], env=env)
             try:
                 for config in configs:
                     (base / config).mkdir(exist_ok=True)
