@@ -32,6 +32,9 @@ def server_config(services: Services, *, certfile: str, keyfile: str) -> Config:
     c.ServerApp.ssl_options = {"ssl_version": ssl.PROTOCOL_TLS_SERVER}
     c.ServerApp.default_url = "/accueil"
     c.ServerApp.allow_remote_access = True
+    # Behind a reverse proxy only: the client's address (throttling, audit) from X-Forwarded-For /
+    # X-Real-Ip. Elsewhere these headers are ignored, since any client could forge them.
+    c.ServerApp.trust_xheaders = s.behind_proxy
     c.ServerApp.allow_root = True
     c.ServerApp.allow_unauthenticated_access = False
     c.ServerApp.jpserver_extensions = {"jupyterlab": True, "voila": True, "jupyter_server_terminals": True}

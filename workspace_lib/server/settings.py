@@ -16,6 +16,7 @@
     noyaux_total = 24
     noyaux_inactifs_minutes = 15
     noyaux_prechauffes = 2          # kernels started ahead for the dashboards (0: none)
+    derriere_un_mandataire = false  # true behind a reverse proxy: client address from X-Forwarded-For
 
     [tableaux_de_bord]
     "observatoire_departemental.ipynb" = "public"
@@ -53,6 +54,13 @@ def normalise_publication(value: Any) -> str | None:
     return _PUBLICATION_ALIASES.get(str(value).strip().lower()) if value else None
 
 
+def _bool(section: dict, key: str, default: bool) -> bool:
+    value = section.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"Réglage [serveur] {key} : true ou false attendu, « {value} » trouvé.")
+    return value
+
+
 def _int(section: dict, key: str, default: int, minimum: int = 0) -> int:
     value = section.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
@@ -78,6 +86,7 @@ class ServerSettings:
     kernels_total: int = 24
     kernel_idle_minutes: int = 15
     preheated_kernels: int = 2
+    behind_proxy: bool = False
     dashboards: dict[str, str] = field(default_factory=dict)
     public_campaigns: tuple[str, ...] = ()
 
@@ -122,6 +131,7 @@ class ServerSettings:
             kernels_total=_int(server, "noyaux_total", 24, 1),
             kernel_idle_minutes=_int(server, "noyaux_inactifs_minutes", 15, 1),
             preheated_kernels=_int(server, "noyaux_prechauffes", 2),
+            behind_proxy=_bool(server, "derriere_un_mandataire", False),
             dashboards=dashboards,
             public_campaigns=public_campaigns,
         )

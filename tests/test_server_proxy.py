@@ -1,0 +1,47 @@
+"""Behind a reverse proxy (``[serveur] derriere_un_mandataire``) the client's address comes from
+X-Forwarded-For; without the setting that header is ignored (any client could forge it)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from workspace_lib.server.testing import PASSWORDS, prepare_server
+
+FORGED = "203.0.113.7"
+
+
+def _failed_login_addresses(server) -> list[str]:
+    s = server.session()
+    s.get(server.url + "/login")
+    s.post(server.url + "/login", allow_redirects=False, headers={"X-Forwarded-For": FORGED}, data={
+        "username": "ana", "password": "pas le bon mot de passe", "_xsrf": s.cookies.get("_xsrf")})
+    lines = (server.workspace / "logs" / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+    return [e["adresse"] for e in map(json.loads, lines) if e["action"] == "connexion" and e["resultat"] != "succes"]
+
+
+@pytest.mark.parametrize("behind_proxy", [False, True])
+def test_client_address_from_the_proxy_only_when_configured(tmp_path, behind_proxy):
+    server = prepare_server(tmp_path)
+    if behind_proxy:
+        settings = server.workspace / "workspace.toml"
+        settings.write_text(settings.read_text(encoding="utf-8").replace(
+            "[serveur]\n", "[serveur]\nderriere_un_mandataire = true\n"), encoding="utf-8")
+    server.start()
+    try:
+        assert _failed_login_addresses(server) == [FORGED if behind_proxy else "127.0.0.1"]
+        # The login still works for the right password (the throttling counts the right address).
+        assert server.login("ana", PASSWORDS["ana"]).get(server.url + "/accueil").status_code == 200
+    finally:
+        server.stop()
+
+
+def test_setting_must_be_a_boolean(tmp_path):
+    from workspace_lib.config import Workspace
+    from workspace_lib.server.settings import ServerSettings
+
+    ws = Workspace.locate(tmp_path).ensure()
+    ws.settings_path.write_text('[serveur]\nderriere_un_mandataire = "oui"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="derriere_un_mandataire : true ou false"):
+        ServerSettings.from_workspace(ws)
