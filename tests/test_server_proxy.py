@@ -45,3 +45,31 @@ def test_setting_must_be_a_boolean(tmp_path):
     ws.settings_path.write_text('[serveur]\nderriere_un_mandataire = "oui"\n', encoding="utf-8")
     with pytest.raises(ValueError, match="derriere_un_mandataire : true ou false"):
         ServerSettings.from_workspace(ws)
+
+
+def test_publication_settings_are_reloaded_without_restart(tmp_path):
+    """Publishing a dashboard in workspace.toml takes effect on the running server; a broken
+    edit keeps the settings in force."""
+    import time
+
+    server = prepare_server(tmp_path)
+    settings = server.workspace / "workspace.toml"
+    server.start()
+    try:
+        analyst = server.login("ana")
+        draft = server.url + "/voila/render/brouillon.ipynb"
+        assert analyst.get(draft).status_code in (403, 404)
+        time.sleep(1.1)  # the file is checked at most once a second
+        settings.write_text(settings.read_text(encoding="utf-8").replace(
+            "[tableaux_de_bord]\n", '[tableaux_de_bord]\n"brouillon.ipynb" = "analystes"\n'), encoding="utf-8")
+        deadline = time.monotonic() + 10
+        while analyst.get(draft).status_code != 200:
+            assert time.monotonic() < deadline, "réglage non rechargé"
+            time.sleep(0.5)
+        time.sleep(1.1)
+        settings.write_text(settings.read_text(encoding="utf-8") + "\n[serveur\n", encoding="utf-8")  # broken
+        time.sleep(1.1)
+        assert analyst.get(draft).status_code == 200
+        assert "non rechargés" in server.log_path.read_text(errors="replace")
+    finally:
+        server.stop()

@@ -83,6 +83,7 @@ class GuardMixin:
             result = await result
         if self._finished:
             return result
+        self.services.refresh()
         user = getattr(self, "_jupyter_current_user", None)
         if user is None:
             user = self.settings["identity_provider"].get_user(self)
