@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from . import crosscheck, postgres, readers
 from .crosscheck import TypedFile
 from .errors import ImportRejected, Problem
 from .pseudonymise import hmac_pads, pseudonym_sql
-from .validate import check_rows, fill_ref_values, is_clean, materialise, staging_select, staging_view
+from .validate import broken_rows, check_rows, fill_ref_values, materialise, materialise_checked, staging_view
 
 # Columns the warehouse stores, per file kind (identifiers are dropped or pseudonymised).
 _DERIVED = {
@@ -93,6 +94,13 @@ def _stored_columns(kind: FileKind) -> list[str]:
         + [name for name, _ in _derived_columns(kind)] + (["agent_id"] if kind.name in _DEPENDANTS else [])
 
 
+def _kept_columns(kind: FileKind) -> list[str]:
+    """The typed columns a checked table needs once validated: the stored ones and the key."""
+    derived = {name for name, _ in _derived_columns(kind)} | {"agent_id"}
+    kept = [c for c in _stored_columns(kind) if c not in derived]
+    return kept + [c for c in kind.key if c not in kept]
+
+
 def _journal(workspace: Workspace, entries: list[dict]) -> None:
     """Append to the imports journal (JSON lines): who, what, outcome; never a data value."""
     workspace.logs_dir.mkdir(parents=True, exist_ok=True)
@@ -129,8 +137,11 @@ class _Import:
                 self.has_warehouse = False  # an older schema: upgraded when loading
         self.problems: list[Problem] = []
         self.total = 0
+        self.hasher = ThreadPoolExecutor(max_workers=1)
+        self.digests: dict[Path, Future] = {}
 
     def close(self) -> None:
+        self.hasher.shutdown(cancel_futures=True)
         self.con.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -154,7 +165,7 @@ class _Import:
         rule, no row): ``_stage_staged`` then reads the file again and reports, so every
         message comes from one place.
         """
-        raw = readers.scan_csv(path, source=source)
+        raw = readers.scan_csv(path, self._digest(path), source)
         if raw is None:
             return _STAGED
         kind = detect_kind(raw.columns)
@@ -166,17 +177,30 @@ class _Import:
             self._skip(number, path, source, raw.source, raw.sha256, kind, loaded)
             return None
         checked = f"checked_{number}"
-        params = {**raw.scan_params, **self._pads(kind)}
         try:
-            materialise(self.con, kind, f"({staging_select(kind, raw, self.year)})", checked,
-                        _derived_columns(kind), params, with_line=False)
+            materialise_checked(self.con, kind, raw, checked, _derived_columns(kind), _kept_columns(kind),
+                                {**raw.scan_params, **self._pads(kind)}, self.year)
         except duckdb.Error:
             return _STAGED  # not UTF-8, ragged rows...: read_csv knows what to say
         rows = self.con.execute(f'SELECT count(*) FROM "{checked}"').fetchall()[0][0]
-        if rows == 0 or not is_clean(self.con, kind, checked, self.year):
+        if rows == 0 or broken_rows(self.con, checked, self._employer_years(checked)):
             self.con.execute(f'DROP TABLE "{checked}"')
+            self.con.execute(f'DROP TABLE IF EXISTS "years_{checked}"')
             return _STAGED
         return TypedFile(raw.source, kind, checked, rows, raw.sha256, line_sql="rowid + 2")
+
+    def _employer_years(self, checked: str) -> str:
+        """Table of the distinct (annee, siret) of a checked table: what the load replaces."""
+        self.con.execute(f'CREATE TABLE "years_{checked}" AS SELECT DISTINCT annee, siret FROM "{checked}"')
+        return f"years_{checked}"
+
+    def _digest(self, path: Path) -> str | None:
+        """The sha256 of a file, computed ahead in a thread (hashlib lets DuckDB run meanwhile)."""
+        future = self.digests.get(path)
+        try:
+            return future.result() if future else None
+        except OSError:
+            return None  # the reader reports a missing file
 
     def _pads(self, kind: FileKind) -> dict:
         """The HMAC parameters, for a kind whose checked table holds pseudonyms."""
@@ -228,6 +252,7 @@ class _Import:
             self.con.execute(f'DROP TABLE "{checked}"')
             self._add(problems, total)
             return None
+        self._employer_years(checked)
         return TypedFile(raw.source, kind, checked, raw.rows, raw.sha256)
 
     def _already_loaded(self, sha256: str, kind: FileKind) -> int | None:
@@ -281,9 +306,6 @@ class _Import:
 
     # -- loading ---------------------------------------------------------------------------
     def load(self, files: list[TypedFile], pseudonyms: str | None) -> list[Outcome]:
-        # The employer-years of each file, once: what the load replaces and what it reports.
-        for f in files:
-            self.con.execute(f'CREATE TABLE "years_{f.table}" AS SELECT DISTINCT annee, siret FROM "{f.table}"')
         if self.has_warehouse:
             self.con.execute("DETACH wh")
         try:
@@ -349,6 +371,9 @@ class _Import:
                 items.append((Path(src), None))
         if not items and not self.problems:
             raise ImportRejected([Problem(", ".join(sources), rule="aucun fichier à importer (.csv, .xlsx, .parquet)")])
+        for path, _ in items:
+            if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+                self.digests[path] = self.hasher.submit(readers.file_sha256, path)
         read_task = self.progress.add_task("Lecture et contrôle", total=len(items))
         files: list[TypedFile] = []
         for number, (path, name) in enumerate(items):

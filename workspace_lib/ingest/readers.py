@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from ..file_formats import normalise_header
 from .errors import ImportRejected, Problem
@@ -316,6 +315,7 @@ def _cell_text(value: object) -> str | None:
 
 def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str, source: str | None = None) -> RawTable:
     """Stage the first sheet of an Excel workbook (.xlsx)."""
+    import pyarrow as pa  # only here: a fifth of a second to import
     from python_calamine import CalamineWorkbook
 
     source = source or str(path)

@@ -141,18 +141,53 @@ def staging_view(con: duckdb.DuckDBPyConnection, kind: FileKind, raw: RawTable, 
 
 
 def materialise(con: duckdb.DuckDBPyConnection, kind: FileKind, view: str, table: str,
-                derived: list[tuple[str, str]], params: dict, with_line: bool = True) -> None:
-    """Create the checked table from the staging view (or a parenthesised SELECT) in one pass.
+                derived: list[tuple[str, str]], params: dict) -> None:
+    """Create the checked table from the staging view in one pass.
 
-    ``derived`` adds (name, SQL over the view) columns such as the pseudonym. Without
-    ``with_line``, the row number is the checked table's ``rowid`` (rows keep the file's order).
+    ``derived`` adds (name, SQL over the view) columns such as the pseudonym.
     """
-    parts = ["_ligne"] if with_line else []
+    parts = ["_ligne"]
     parts += [f"{_typed_name(c.name)} AS {_t(c.name)}" for c in kind.columns]
     parts += [f"{_v(c.name)} IS NULL AS {_n(c.name)}" for c in kind.columns]
     parts += [f'{sql} AS "{name}"' for name, sql in derived]
-    source = view if view.startswith("(") else f'"{view}"'
-    con.execute(f'CREATE TABLE "{table}" AS SELECT {", ".join(parts)} FROM {source}', params)
+    con.execute(f'CREATE TABLE "{table}" AS SELECT {", ".join(parts)} FROM "{view}"', params)
+
+
+def materialise_checked(con: duckdb.DuckDBPyConnection, kind: FileKind, raw: RawTable, table: str,
+                        derived: list[tuple[str, str]], keep: list[str], params: dict,
+                        year_asked: int | None) -> None:
+    """Create the checked table straight from a scan of the file, rules evaluated on the way.
+
+    Only the ``keep`` columns (typed) and ``derived`` ones are stored, with ``_bad``: true on
+    a row that breaks a rule (see :func:`broken_rows`). Rows keep the file's order, so
+    ``rowid`` numbers them. Nothing says which rule broke: the staged path reports.
+    """
+    rules = _rules(con, kind, year_asked)
+    # Sub-expressions several rules share, computed once.
+    shared = {_nir_well_formed(_t("nir")): '"w$nir"'} if "nir" in kind.column_names else {}
+    conditions = []
+    for r in rules:
+        condition = r.condition
+        for sql, name in shared.items():
+            condition = condition.replace(sql, name)
+        conditions.append(f"({condition})")
+    typed = [f"{_typed_name(c.name)} AS {_t(c.name)}" for c in kind.columns]
+    typed += [f"{_v(c.name)} IS NULL AS {_n(c.name)}" for c in kind.columns]
+    typed += [f'{sql} AS "{name}"' for name, sql in derived]
+    stored = [_t(c) for c in keep] + [f'"{name}"' for name, _ in derived]
+    with_shared = ", ".join(["*"] + [f"{sql} AS {name}" for sql, name in shared.items()])
+    con.execute(
+        f'CREATE TABLE "{table}" AS SELECT {", ".join(stored)}, coalesce({" OR ".join(conditions)}, false) AS _bad '
+        f"FROM (SELECT {with_shared} FROM (SELECT {', '.join(typed)} FROM ({staging_select(kind, raw, year_asked)})))",
+        params)
+
+
+def broken_rows(con: duckdb.DuckDBPyConnection, table: str, years: str) -> bool:
+    """True if a row of a table from :func:`materialise_checked` breaks a rule or has a bad SIRET key.
+
+    ``years`` holds the file's distinct (annee, siret): the Luhn check runs on its SIRETs.
+    """
+    return con.execute(f'SELECT bool_or(_bad) FROM "{table}"').fetchall()[0][0] or bool(bad_sirets(con, years))
 
 
 def _type_message(col: Column) -> str:
@@ -214,8 +249,12 @@ def column_rules(col: Column) -> list[Rule]:
     return rules
 
 
+def _nir_well_formed(t: str) -> str:
+    return f"regexp_full_match({t}, '[1-478][0-9]{{4}}(2A|2B|[0-9]{{2}})[0-9]{{8}}')"
+
+
 def _nir_rules(n: str, t: str) -> list[Rule]:
-    well_formed = f"regexp_full_match({t}, '[1-478][0-9]{{4}}(2A|2B|[0-9]{{2}})[0-9]{{8}}')"
+    well_formed = _nir_well_formed(t)
     # TRY_CAST: DuckDB evaluates both sides of AND, also on rows that are not well formed.
     number = f"TRY_CAST(replace(replace(substr({t}, 1, 13), '2A', '19'), '2B', '18') AS BIGINT)"
     return [
@@ -294,11 +333,6 @@ def _rule_counts(con: duckdb.DuckDBPyConnection, rules: list[Rule], table: str) 
     return con.execute(
         "SELECT " + ", ".join(f"count_if({r.condition})" for r in rules) + f' FROM "{table}"'
     ).fetchall()[0]
-
-
-def is_clean(con: duckdb.DuckDBPyConnection, kind: FileKind, table: str, year_asked: int | None) -> bool:
-    """True if no row of the checked ``table`` breaks a rule (the counts only, no report)."""
-    return not any(_rule_counts(con, _rules(con, kind, year_asked), table)) and not bad_sirets(con, table)
 
 
 def check_rows(con: duckdb.DuckDBPyConnection, kind: FileKind, raw: RawTable, view: str, table: str,
