@@ -98,13 +98,13 @@ def _kernel(workspace_root: str, timeout: int, preload: str = "") -> Any:
 
 
 def _warm_exporters(formats: list[str]) -> None:
-    """Export a tiny report (a table, a bar chart, a line chart) to ``formats`` and throw it away:
-    starts vl-convert's JavaScript engine, scans typst's fonts, reads the Word template."""
+    """Export a tiny report (a table, a chart) to ``formats`` and throw it away: starts
+    vl-convert's JavaScript engine, scans typst's fonts, reads the Word template."""
     try:
         from ..exporters import charts, export
         from ..exporters.exemple import rapport
 
-        blocks, meta = rapport(n_tableaux=1, n_graphiques=2)
+        blocks, meta = rapport(n_tableaux=1, n_graphiques=1)
         with tempfile.TemporaryDirectory(prefix="rendu-amorce-") as folder:
             for fmt in formats:
                 export(blocks, meta, fmt, Path(folder) / f"amorce.{fmt}")
