@@ -117,6 +117,49 @@ def test_kernel_preloads_imports_and_freezes_what_survives_a_reset(tmp_path):
         kernel.shutdown()
 
 
+def test_cells_run_in_one_request_keep_their_own_outputs_and_errors(tmp_path):
+    """The cells of a report run from one request to the kernel, each as Jupyter would run it."""
+    from workspace_lib.render.kernel import NotebookFailed
+
+    def notebook(*sources: str, tags: dict[int, list[str]] | None = None) -> dict:
+        cells = [nbformat.v4.new_code_cell("n = 1", metadata={"tags": ["parameters"]})]
+        cells += [nbformat.v4.new_code_cell(src, metadata={"tags": (tags or {}).get(i, [])})
+                  for i, src in enumerate(sources)]
+        return nbformat.v4.new_notebook(cells=cells)
+
+    kernel = WarmKernel(tmp_path)
+    try:
+        out = kernel.run(notebook(
+            "print('un', n)",
+            "from IPython.display import display, clear_output\ndisplay('effacé')\nclear_output()\ndisplay('gardé')",
+            "h = display('avant', display_id=True)",
+            "h.update('après')\nn * 21",
+            "import asyncio\nawait asyncio.sleep(0)\nprint('attendu')",
+            "raise KeyError('admise')",
+            "print('fin')",
+            tags={5: ["raises-exception"]}), {"n": 2})
+        outputs = [c.outputs for c in out.cells[2:]]
+        assert out.cells[1].metadata["tags"] == ["injected-parameters"]
+        assert [o.get("text") for o in outputs[0]] == ["un 2\n"]
+        assert [o["data"]["text/plain"] for o in outputs[1]] == ["'gardé'"]
+        assert outputs[2][0]["data"]["text/plain"] == "'après'"
+        assert outputs[3][0]["output_type"] == "execute_result" and outputs[3][0]["data"]["text/plain"] == "42"
+        assert outputs[4][0]["text"] == "attendu\n"
+        assert outputs[5][0]["ename"] == "KeyError" and outputs[6][0]["text"] == "fin\n"
+        assert not any("rendu-cellule" in json.dumps(o) for o in outputs)
+
+        with pytest.raises(NotebookFailed) as failed:
+            kernel.run(notebook("print('avant')", "1 / 0", "print('jamais')"), {})
+        assert failed.value.message == "erreur dans le notebook : ZeroDivisionError: division by zero"
+        assert "1 / 0" in failed.value.detail
+        with pytest.raises(NotebookFailed, match="SyntaxError"):
+            kernel.run(notebook("print('ok')", "def ("), {})
+        names = kernel.run(notebook("print(sorted(globals()))"), {}).cells[-1].outputs[0]["text"]
+        assert "'n'" in names and "'h'" not in names and "'asyncio'" not in names  # reset between reports
+    finally:
+        kernel.shutdown()
+
+
 def test_reports_of_a_big_a_tiny_and_an_empty_employer(demo, tmp_path):
     employers = _employers(demo)
     camp = load(_campaign(tmp_path), root=ROOT)

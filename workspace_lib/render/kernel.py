@@ -5,7 +5,7 @@ kernel that is already warm costs a fraction of a second. Between two reports th
 namespace is reset (``%reset -f``), so one report never sees another's variables; modules stay
 imported, which is what keeps the kernel warm.
 
-Three things keep a warm kernel cheap:
+Four things keep a warm kernel cheap:
 
 - ``%reset -f`` runs two full garbage collections, which scan every object of the imported
   libraries (pandas, DuckDB, Altair: about 0.15 s each). After each reset the surviving objects
@@ -15,6 +15,9 @@ Three things keep a warm kernel cheap:
 - The notebook's top-level imports can be run when the kernel starts (``preload``, see
   :func:`notebook_imports`), while the worker process warms its exporters.
 - No command history (:data:`KERNEL_ARGUMENTS`).
+- One request per report: the reset and every cell are run by one piece of code sent to the
+  kernel (:func:`_driver`), each cell as the kernel runs a cell of its own; the outputs are
+  given back to the cells they come from.
 """
 
 from __future__ import annotations
@@ -106,7 +109,11 @@ class WarmKernel:
         self._start()
 
     def run(self, notebook: dict[str, Any], parameters: dict[str, Any]) -> nbformat.NotebookNode:
-        """Execute a copy of ``notebook`` with ``parameters`` injected; return the executed notebook."""
+        """Execute a copy of ``notebook`` with ``parameters`` injected; return the executed notebook.
+
+        The cells run one after the other as in Jupyter, but from one request (see
+        :func:`_driver`): a report costs one round trip to the kernel, not one per cell.
+        """
         if self.km is None or not self.km.is_alive():
             self.restart()
         nb = nbformat.from_dict(copy.deepcopy(notebook))
@@ -115,15 +122,19 @@ class WarmKernel:
             cell.metadata.setdefault("tags", [])  # papermill looks for the "parameters" tag
         nb.metadata.setdefault("papermill", {})
         nb = parameterize_notebook(nb, parameters, kernel_name="python3", language="python")
-        unfreeze = self.reports and self.reports % FULL_GC_EVERY == 0
-        reset = nbformat.v4.new_code_cell((_UNFREEZE_CODE if unfreeze else "") + _RESET_CODE)
-        nb.cells.insert(0, reset)
-        client = NotebookClient(nb, km=self.km, timeout=self.timeout, kernel_name="python3",
-                                allow_errors=False, record_timing=False)
+        cells = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()
+                 and SKIP_TAG not in c.metadata.get("tags", [])]
+        for cell in cells:
+            cell.outputs, cell.execution_count = [], None
+        unfreeze = bool(self.reports) and self.reports % FULL_GC_EVERY == 0
+        driver = nbformat.v4.new_code_cell(_driver(cells, unfreeze))
+        client = _CellsClient(nbformat.v4.new_notebook(cells=[driver, *cells], metadata=nb.metadata),
+                              km=self.km, timeout=self.timeout, kernel_name="python3",
+                              allow_errors=False, record_timing=False)
         client.kc = self.kc
         try:
-            client.execute()
-        except CellExecutionError as exc:
+            client.execute_cell(driver, 0)
+        except CellExecutionError as exc:  # the reset itself failed
             raise NotebookFailed(_summary(exc), str(exc)) from None
         except DeadKernelError:
             self.restart()
@@ -131,9 +142,70 @@ class WarmKernel:
         except TimeoutError:
             self.km.interrupt_kernel()
             raise NotebookFailed(f"exécution trop longue (plus de {self.timeout} s)") from None
+        for cell in cells:
+            for out in cell.outputs:
+                if out.output_type == "error" and "raises-exception" not in cell.metadata.get("tags", []):
+                    evalue = (out.get("evalue") or "").splitlines()
+                    detail = "\n".join([cell.source, "------------------", *out.get("traceback", [])])
+                    raise NotebookFailed(f"erreur dans le notebook : {out.get('ename') or 'Erreur'}: "
+                                         f"{evalue[0] if evalue else ''}"[:500], detail)
         self.reports += 1
-        nb.cells.pop(0)
         return nb
+
+
+# A display of this type, published by the driver before each cell, says which cell the
+# following outputs belong to; it is never stored.
+MARKER = "application/x-rendu-cellule"
+SKIP_TAG = "skip-execution"  # like nbclient: a cell with this tag is not run
+
+
+def _driver(cells: list[Any], unfreeze: bool) -> str:
+    """The code of the one request that runs a report: the reset, then each cell as the kernel
+    would run it for its own request (``run_cell``; ``run_cell_async`` and the post-execution
+    events for a cell with top-level ``await``), stopping at the first error unless the cell is
+    tagged ``raises-exception``."""
+    sources = [c.source for c in cells]
+    allowed = ["raises-exception" in c.metadata.get("tags", []) for c in cells]
+    return (
+        (_UNFREEZE_CODE if unfreeze else "") + _RESET_CODE
+        + "async def __rendu_cellules(sources, erreurs_admises):\n"
+        "    import sys\n"
+        "    from IPython.display import publish_display_data\n"
+        "    ip = get_ipython()\n"
+        "    for i, source in enumerate(sources):\n"
+        f"        publish_display_data({{{MARKER!r}: str(i)}})\n"
+        "        try:\n"
+        "            transformed, error = ip.transform_cell(source), None\n"
+        "        except Exception:\n"
+        "            transformed, error = source, sys.exc_info()\n"
+        "        if ip.should_run_async(source, transformed_cell=transformed, preprocessing_exc_tuple=error):\n"
+        "            result = await ip.run_cell_async(source, store_history=False, transformed_cell=transformed,\n"
+        "                                             preprocessing_exc_tuple=error)\n"
+        "            ip.events.trigger('post_execute')\n"
+        "            ip.events.trigger('post_run_cell', result)\n"
+        "        else:\n"
+        "            result = ip.run_cell(source, store_history=False)\n"
+        "        if not result.success and not erreurs_admises[i]:\n"
+        "            break\n"
+        f"await __rendu_cellules({sources!r}, {allowed!r})\n"
+        "globals().pop('__rendu_cellules', None)\n"
+    )
+
+
+class _CellsClient(NotebookClient):
+    """Runs the driver (cell 0) and gives each output to the cell that produced it."""
+
+    _current: int | None = None
+
+    def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
+        data = (msg.get("content") or {}).get("data") or {}
+        if msg.get("msg_type") == "display_data" and MARKER in data:
+            self._current = int(data[MARKER]) + 1
+            self.clear_before_next_output = False
+            return None
+        if self._current is not None:
+            cell, cell_index = self.nb.cells[self._current], self._current
+        return super().process_message(msg, cell, cell_index)
 
 
 def _preload_code(preload: str) -> str:
