@@ -275,6 +275,23 @@ def test_docx_images_with_alt_text(document):
     assert "Rapport Social Unique" in texts and "**" not in texts and BIZARRE in texts
 
 
+def test_docx_package_stores_images_as_they_are(tmp_path):
+    """The Word package is the one python-docx writes, images stored rather than deflated again."""
+    import zipfile
+
+    from workspace_lib.exporters import docx as docx_export
+
+    doc = docx_export.document(blocs(), META)
+    doc.save(str(tmp_path / "python-docx.docx"))
+    docx_export.enregistrer(doc, tmp_path / "rapport.docx")
+    with zipfile.ZipFile(tmp_path / "python-docx.docx") as ref, zipfile.ZipFile(tmp_path / "rapport.docx") as new:
+        assert ref.namelist() == new.namelist()
+        assert all(ref.read(n) == new.read(n) for n in ref.namelist())
+        kinds = {i.filename: i.compress_type for i in new.infolist()}
+    assert {k for n, k in kinds.items() if n.endswith(".png")} == {zipfile.ZIP_STORED}
+    assert kinds["word/document.xml"] == zipfile.ZIP_DEFLATED
+
+
 def test_docx_custom_template(tmp_path, workspace):
     import docx
     from docx.shared import RGBColor
@@ -627,15 +644,14 @@ def test_failed_export_leaves_nothing(tmp_path, monkeypatch, fmt):
 
 def test_failure_while_writing_docx_and_xlsx(tmp_path, monkeypatch):
     """Writers that fail half-way through their own file (python-docx save, xlsxwriter sheets)."""
-    import docx.document
-
+    from workspace_lib.exporters import docx as docx_export
     from workspace_lib.exporters import xlsx as xlsx_export
 
-    def partial_save(self, path):
+    def partial_save(doc, path):
         Path(path).write_bytes(b"PK\x03\x04 partiel")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(docx.document.Document, "save", partial_save)
+    monkeypatch.setattr(docx_export, "enregistrer", partial_save)
     with pytest.raises(KeyboardInterrupt):
         export(blocs(), META, "docx", tmp_path / "r.docx")
     monkeypatch.setattr(xlsx_export, "_sommaire", _fail)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
 from ..report_model import ChiffresCles, Graphique, Tableau, Texte, Titre
@@ -449,9 +450,51 @@ def document(blocks: list, meta: ReportMeta, *, template: Path | None = None):
     return doc
 
 
+class _Zip:
+    """The package writer python-docx uses (``write``, ``close``), images stored as they are:
+    PNG and JPEG are compressed already, deflating them again costs a third of the export."""
+
+    STORED = (".png", ".jpg", ".jpeg", ".gif")
+
+    def __init__(self, path: Path):
+        self.zipf = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED)
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        name = pack_uri.membername
+        kind = zipfile.ZIP_STORED if name.lower().endswith(self.STORED) else zipfile.ZIP_DEFLATED
+        self.zipf.writestr(name, blob, compress_type=kind)
+
+    def close(self) -> None:
+        self.zipf.close()
+
+
+def enregistrer(doc, path: Path) -> None:
+    """``doc.save(path)``, with the images stored uncompressed in the package (python-docx's own
+    save if its package writer ever changes)."""
+    try:
+        from docx.opc.pkgwriter import PackageWriter  # noqa: PLC0415
+
+        steps = (PackageWriter._write_content_types_stream, PackageWriter._write_pkg_rels,
+                 PackageWriter._write_parts)
+    except (ImportError, AttributeError):  # pragma: no cover
+        doc.save(str(path))
+        return
+    package = doc.part.package
+    parts = list(package.iter_parts())
+    for part in parts:
+        part.before_marshal()
+    writer = _Zip(path)
+    try:
+        steps[0](writer, parts)
+        steps[1](writer, package.rels)
+        steps[2](writer, parts)
+    finally:
+        writer.close()
+
+
 def export(blocks: list, meta: ReportMeta, out: Path, *, template: Path | None = None) -> Path:
     """Write the report as a Word document at ``out`` (atomically)."""
     doc = document(blocks, meta, template=template)
     with sortie_atomique(out) as tmp:
-        doc.save(str(tmp))
+        enregistrer(doc, tmp)
     return Path(out)
