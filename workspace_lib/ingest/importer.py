@@ -31,7 +31,8 @@ from . import crosscheck, postgres, readers
 from .crosscheck import TypedFile
 from .errors import ImportRejected, Problem
 from .pseudonymise import hmac_pads, pseudonym_sql
-from .validate import broken_rows, check_rows, fill_ref_values, materialise, materialise_checked, staging_view
+from .direct import broken_rows, materialise_checked
+from .validate import check_rows, fill_ref_values, materialise, staging_view
 
 # Columns the warehouse stores, per file kind (identifiers are dropped or pseudonymised).
 _DERIVED = {
@@ -124,10 +125,6 @@ class _Import:
         _remove_orphans(scratch)
         self.workdir = Path(tempfile.mkdtemp(prefix=f"import-{os.getpid()}-", dir=scratch))
         self.con = duckdb.connect(":memory:", config={"temp_directory": str(self.workdir / "spill")})
-        # A checked table read straight from a CSV file numbers its rows by rowid: it must keep
-        # the file's order. DuckDB turns a membership test in a list of constants (enumerations)
-        # into a join, which does not keep it: keep such tests as plain expressions.
-        self.con.execute("SET disabled_optimizers = 'in_clause'")
         fill_ref_values(self.con, FILE_KINDS)
         self.has_warehouse = workspace.warehouse_path.exists()
         if self.has_warehouse:
@@ -187,7 +184,7 @@ class _Import:
             self.con.execute(f'DROP TABLE "{checked}"')
             self.con.execute(f'DROP TABLE IF EXISTS "years_{checked}"')
             return _STAGED
-        return TypedFile(raw.source, kind, checked, rows, raw.sha256, line_sql="rowid + 2")
+        return TypedFile(raw.source, kind, checked, rows, raw.sha256, line_sql=None, origin=(number, path, source))
 
     def _employer_years(self, checked: str) -> str:
         """Table of the distinct (annee, siret) of a checked table: what the load replaces."""
@@ -281,6 +278,25 @@ class _Import:
             f"WHERE sha256 = ? AND type_fichier = ?) AND (annee, siret) IN (SELECT annee, siret FROM ({union}))",
             [sha256, kind.name]).fetchall()[0][0] > 0
 
+    def _crosscheck(self, files: list[TypedFile], pseudonyms: str | None) -> tuple[list[Problem], int]:
+        """Checks across rows and files: duplicates, unknown employers and agents."""
+        problems, total = [], 0
+        for found, count in (crosscheck.duplicates(self.con, files),
+                             crosscheck.unknown_employers(self.con, files, self.has_warehouse),
+                             crosscheck.unknown_agents(self.con, files, self.has_warehouse, pseudonyms)):
+            problems += found
+            total += count
+        return problems, total
+
+    def _numbered(self, f: TypedFile) -> TypedFile | None:
+        """The same file checked through a staging table, whose rows carry their line number."""
+        if f.line_sql is not None:
+            return f
+        self.con.execute(f'DROP TABLE "{f.table}"')
+        self.con.execute(f'DROP TABLE "years_{f.table}"')
+        number, path, source = f.origin
+        return self._stage_staged(number, path, source, skip_loaded=False)
+
     # -- pseudonyms of the agents absences and trainings refer to ---------------------------
     def pseudonymise(self, files: list[TypedFile]) -> str | None:
         """Table (siret, matricule, agent_id) of the agents the absences and trainings name.
@@ -296,7 +312,7 @@ class _Import:
                                    for f in files if f.kind.name == "agents") \
             or "SELECT NULL AS siret, NULL AS matricule, NULL AS agent_id WHERE false"
         self.con.execute(
-            f"CREATE TABLE pseudonyms AS SELECT siret, matricule, CASE WHEN known IS NULL THEN "
+            f"CREATE OR REPLACE TABLE pseudonyms AS SELECT siret, matricule, CASE WHEN known IS NULL THEN "
             f"{pseudonym_sql('siret', 'matricule')} ELSE known END AS agent_id FROM ("
             f"SELECT w.siret, w.matricule, any_value(k.agent_id) AS known "
             f"FROM (SELECT DISTINCT siret, matricule FROM ({wanted})) w "
@@ -404,9 +420,14 @@ class _Import:
         pseudonyms = None
         if not self.problems and files:
             pseudonyms = self.pseudonymise(files)
-            self._add(*crosscheck.duplicates(self.con, files))
-            self._add(*crosscheck.unknown_employers(self.con, files, self.has_warehouse))
-            self._add(*crosscheck.unknown_agents(self.con, files, self.has_warehouse, pseudonyms))
+            problems, total = self._crosscheck(files, pseudonyms)
+            if total and any(f.line_sql is None for f in files):
+                # Rows read straight from a file are not numbered: read such files again,
+                # numbered, to say where the problems are.
+                files = [g for g in map(self._numbered, files) if g is not None]
+                pseudonyms = self.pseudonymise(files)
+                problems, total = self._crosscheck(files, pseudonyms)
+            self._add(problems, total)
         if self.problems:
             raise ImportRejected(self.problems, self.total)
         self.load_task = self.progress.add_task("Chargement dans l'entrepôt", total=len(files))

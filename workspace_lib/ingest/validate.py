@@ -116,28 +116,19 @@ def _typed(kind: FileKind, col: Column) -> str:
     return v  # text, identifier
 
 
-def staging_select(kind: FileKind, raw: RawTable, year: int | None = None) -> str:
-    """SELECT over the staged rows: cleaned text and typed value of every column.
-
-    Reads the staging table or scans the file directly (``raw.scan_sql``). A missing
-    ``annee`` column takes ``year`` (the --annee option) when given. The row number
-    (``_ligne``) is only there for a staging table.
-    """
-    parts = [f"{raw.line_sql} AS _ligne"] if raw.table else []
+def staging_view(con: duckdb.DuckDBPyConnection, kind: FileKind, raw: RawTable, view: str) -> None:
+    """Create ``view`` over the staged table: cleaned text and typed value of every column."""
+    parts = [f"{raw.line_sql} AS _ligne"]
     for col in kind.columns:
         if col.name in raw.columns:
             parts.append(f"nullif(trim(\"{col.name}\"), '') AS {_v(col.name)}")
-        elif col.name == "annee" and year is not None:
-            parts.append(f"'{int(year)}' AS {_v(col.name)}")
         else:
             parts.append(f"CAST(NULL AS VARCHAR) AS {_v(col.name)}")
     typed = ", ".join(f"{_typed(kind, col)} AS {_typed_name(col.name)}" for col in kind.columns)
-    return f'SELECT *, {typed} FROM (SELECT {", ".join(parts)} FROM {raw.from_sql()})'
-
-
-def staging_view(con: duckdb.DuckDBPyConnection, kind: FileKind, raw: RawTable, view: str) -> None:
-    """Create ``view`` over the staged table: cleaned text and typed value of every column."""
-    con.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS {staging_select(kind, raw)}')
+    con.execute(
+        f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT *, {typed} '
+        f'FROM (SELECT {", ".join(parts)} FROM "{raw.table}")'
+    )
 
 
 def materialise(con: duckdb.DuckDBPyConnection, kind: FileKind, view: str, table: str,
@@ -151,43 +142,6 @@ def materialise(con: duckdb.DuckDBPyConnection, kind: FileKind, view: str, table
     parts += [f"{_v(c.name)} IS NULL AS {_n(c.name)}" for c in kind.columns]
     parts += [f'{sql} AS "{name}"' for name, sql in derived]
     con.execute(f'CREATE TABLE "{table}" AS SELECT {", ".join(parts)} FROM "{view}"', params)
-
-
-def materialise_checked(con: duckdb.DuckDBPyConnection, kind: FileKind, raw: RawTable, table: str,
-                        derived: list[tuple[str, str]], keep: list[str], params: dict,
-                        year_asked: int | None) -> None:
-    """Create the checked table straight from a scan of the file, rules evaluated on the way.
-
-    Only the ``keep`` columns (typed) and ``derived`` ones are stored, with ``_bad``: true on
-    a row that breaks a rule (see :func:`broken_rows`). Rows keep the file's order, so
-    ``rowid`` numbers them. Nothing says which rule broke: the staged path reports.
-    """
-    rules = _rules(con, kind, year_asked)
-    # Sub-expressions several rules share, computed once.
-    shared = {_nir_well_formed(_t("nir")): '"w$nir"'} if "nir" in kind.column_names else {}
-    conditions = []
-    for r in rules:
-        condition = r.condition
-        for sql, name in shared.items():
-            condition = condition.replace(sql, name)
-        conditions.append(f"({condition})")
-    typed = [f"{_typed_name(c.name)} AS {_t(c.name)}" for c in kind.columns]
-    typed += [f"{_v(c.name)} IS NULL AS {_n(c.name)}" for c in kind.columns]
-    typed += [f'{sql} AS "{name}"' for name, sql in derived]
-    stored = [_t(c) for c in keep] + [f'"{name}"' for name, _ in derived]
-    with_shared = ", ".join(["*"] + [f"{sql} AS {name}" for sql, name in shared.items()])
-    con.execute(
-        f'CREATE TABLE "{table}" AS SELECT {", ".join(stored)}, coalesce({" OR ".join(conditions)}, false) AS _bad '
-        f"FROM (SELECT {with_shared} FROM (SELECT {', '.join(typed)} FROM ({staging_select(kind, raw, year_asked)})))",
-        params)
-
-
-def broken_rows(con: duckdb.DuckDBPyConnection, table: str, years: str) -> bool:
-    """True if a row of a table from :func:`materialise_checked` breaks a rule or has a bad SIRET key.
-
-    ``years`` holds the file's distinct (annee, siret): the Luhn check runs on its SIRETs.
-    """
-    return con.execute(f'SELECT bool_or(_bad) FROM "{table}"').fetchall()[0][0] or bool(bad_sirets(con, years))
 
 
 def _type_message(col: Column) -> str:
