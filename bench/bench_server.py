@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -57,12 +58,16 @@ def memory_mb(pid: int) -> float:
     return total / 2**20
 
 
-def _http_round(server, logins: list[str]) -> list[tuple[str, float]]:
+KERNEL_ID = re.compile(r'"kernelId": "([0-9a-f-]{36})"')
+
+
+def _http_round(server, logins: list[str], used: set[str]) -> list[tuple[str, float]]:
     def one(login):
         s = server.login(login, PASSWORD)
         start = time.perf_counter()
         r = s.get(server.url + DASHBOARD, timeout=300)
         elapsed = time.perf_counter() - start
+        used.update(KERNEL_ID.findall(r.text))
         if r.status_code == 429:
             return "refused", elapsed
         ok = r.status_code == 200 and "kernelId" in r.text and "vnd.jupyter.stderr" not in r.text
@@ -72,7 +77,7 @@ def _http_round(server, logins: list[str]) -> list[tuple[str, float]]:
         return list(pool.map(one, logins))
 
 
-async def _browser_round(server, logins: list[str], chromium: str) -> list[tuple[str, float]]:
+async def _browser_round(server, logins: list[str], chromium: str, used: set[str]) -> list[tuple[str, float]]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
@@ -95,7 +100,9 @@ async def _browser_round(server, logins: list[str], chromium: str) -> list[tuple
                 if response is not None and response.status == 429:
                     return "refused", time.perf_counter() - start
                 await page.wait_for_selector(CHART, timeout=300_000)
-                return "ok", time.perf_counter() - start
+                elapsed = time.perf_counter() - start
+                used.update(KERNEL_ID.findall(await page.content()))
+                return "ok", elapsed
             except Exception:  # noqa: BLE001
                 return "failed", time.perf_counter() - start
 
@@ -118,11 +125,12 @@ def _wait_pool(server, expected: int, timeout: float = 600) -> None:
     time.sleep(2)
 
 
-def _shutdown_kernels(server) -> None:
+def _shutdown_kernels(server, used: set[str]) -> None:
+    """Shut down the kernels the sessions used (not the preheated ones waiting in the pool)."""
     dev = server.login("dev")
     dev.headers["X-XSRFToken"] = dev.cookies.get("_xsrf")
-    for kernel in dev.get(server.url + "/api/kernels").json():
-        dev.delete(server.url + f"/api/kernels/{kernel['id']}")
+    for kernel_id in used:
+        dev.delete(server.url + f"/api/kernels/{kernel_id}")
 
 
 def main() -> None:
@@ -161,17 +169,18 @@ def main() -> None:
                   f"{'max':>6} {'mémoire':>9}")
             for n in rounds:
                 before = _ready_kernels(server)
+                used: set[str] = set()
                 if args.http:
-                    results = _http_round(server, logins[:n])
+                    results = _http_round(server, logins[:n], used)
                 else:
-                    results = asyncio.run(_browser_round(server, logins[:n], chromium))
+                    results = asyncio.run(_browser_round(server, logins[:n], chromium, used))
                 times = sorted(t for status, t in results if status == "ok")
                 p95 = times[min(len(times) - 1, int(round(0.95 * len(times) + 0.5)) - 1)] if times else float("nan")
                 held = memory_mb(server.process.pid)
                 print(f"{n:>8} {len(times):>7} {sum(s == 'refused' for s, _ in results):>8} "
                       f"{sum(s == 'failed' for s, _ in results):>6} {statistics.median(times) if times else float('nan'):>7.2f}s "
                       f"{p95:>5.2f}s {max(times) if times else float('nan'):>5.2f}s {held:>7.0f} Mo")
-                _shutdown_kernels(server)
+                _shutdown_kernels(server, used)
                 _wait_pool(server, before + min(n, args.prechauffes))
         finally:
             server.stop()
