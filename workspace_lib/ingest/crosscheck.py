@@ -6,7 +6,7 @@ warehouse (attached read-only as ``wh``) for employers and agents the batch does
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -92,30 +92,26 @@ def unknown_employers(con: duckdb.DuckDBPyConnection, files: list[TypedFile], ha
     return problems, len(rows)
 
 
-def unknown_agents(con: duckdb.DuckDBPyConnection, files: list[TypedFile], has_warehouse: bool,
-                   pseudonyms: str | None) -> tuple[list[Problem], int]:
+def unknown_agents(con: duckdb.DuckDBPyConnection, files: list[TypedFile], has_warehouse: bool) -> tuple[list[Problem], int]:
     """Absences and trainings of agents absent from the agents of their employer-year.
 
     Where the batch brings the agents of an employer-year, they replace the warehouse's, so the
-    batch is the reference (compared by matricule); otherwise the warehouse is (compared by
-    pseudonym, from the ``pseudonyms`` table: siret, matricule, agent_id).
+    batch is the reference (``_known`` in the copy ``<table>$p`` the importer's ``pseudonymise``
+    makes: the row has its agent in the batch); otherwise the warehouse is (by pseudonym).
     """
     agents = [f for f in files if f.kind.name == "agents"]
     dependants = [f for f in files if f.kind.name in ("absences", "formations")]
     if not dependants:
         return [], 0
-    batch_agents = " UNION ALL ".join(f'SELECT annee, siret, matricule FROM "{f.table}"' for f in agents) \
-        or "SELECT NULL::SMALLINT AS annee, NULL AS siret, NULL AS matricule WHERE false"
-    missing = (
-        f"SELECT * FROM ({_union(dependants, 'annee, siret, matricule')}) d WHERE NOT EXISTS "
-        f"(SELECT 1 FROM ({batch_agents}) a WHERE a.annee = d.annee AND a.siret = d.siret AND a.matricule = d.matricule)"
-    )
+    with_pseudonyms = [replace(f, table=f"{f.table}$p") for f in dependants]
+    missing = f"SELECT * FROM ({_union(with_pseudonyms, 'annee, siret, agent_id, _known')}) d WHERE NOT _known"
     if has_warehouse:
+        batch_years = " UNION ALL ".join(f'SELECT annee, siret FROM "{f.table}"' for f in agents) \
+            or "SELECT NULL::SMALLINT AS annee, NULL AS siret WHERE false"
         missing = (
-            f"SELECT m.* FROM ({missing}) m LEFT JOIN {pseudonyms} p ON p.siret = m.siret AND p.matricule = m.matricule "
-            f"WHERE NOT EXISTS (SELECT 1 FROM wh.agent w WHERE w.annee = m.annee AND w.siret = m.siret "
-            f"AND w.agent_id = p.agent_id AND NOT EXISTS "
-            f"(SELECT 1 FROM ({batch_agents}) a WHERE a.annee = w.annee AND a.siret = w.siret))"
+            f"SELECT * FROM ({missing}) m WHERE NOT EXISTS (SELECT 1 FROM wh.agent w WHERE w.annee = m.annee "
+            f"AND w.siret = m.siret AND w.agent_id = m.agent_id AND NOT EXISTS "
+            f"(SELECT 1 FROM ({batch_years}) a WHERE a.annee = w.annee AND a.siret = w.siret))"
         )
     rows = con.execute(f"SELECT _source, _ligne FROM ({missing}) ORDER BY _source, _ligne",
                        [f.source for f in dependants]).fetchall()

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,10 @@ class ImportReport:
     """The outcome of an accepted import."""
 
     outcomes: list[Outcome] = field(default_factory=list)
+    # Seconds spent in each phase: "lecture_controle" (reading, row checks, pseudonyms of the
+    # agents), "controles_croises" (pseudonyms of absences and trainings, duplicates, employers
+    # and agents known), "chargement" (the transaction that writes the warehouse).
+    timings: dict[str, float] = field(default_factory=dict)
 
     def describe(self) -> str:
         lines = []
@@ -278,12 +283,17 @@ class _Import:
             f"WHERE sha256 = ? AND type_fichier = ?) AND (annee, siret) IN (SELECT annee, siret FROM ({union}))",
             [sha256, kind.name]).fetchall()[0][0] > 0
 
-    def _crosscheck(self, files: list[TypedFile], pseudonyms: str | None) -> tuple[list[Problem], int]:
-        """Checks across rows and files: duplicates, unknown employers and agents."""
+    def _crosscheck(self, files: list[TypedFile]) -> tuple[list[Problem], int]:
+        """Checks across rows and files: duplicates, unknown employers and agents.
+
+        The absences and trainings get their pseudonyms on the way (see ``pseudonymise``).
+        """
         problems, total = [], 0
-        for found, count in (crosscheck.duplicates(self.con, files),
-                             crosscheck.unknown_employers(self.con, files, self.has_warehouse),
-                             crosscheck.unknown_agents(self.con, files, self.has_warehouse, pseudonyms)):
+        for check in (lambda: crosscheck.duplicates(self.con, files),
+                      lambda: crosscheck.unknown_employers(self.con, files, self.has_warehouse),
+                      lambda: self.pseudonymise(files),
+                      lambda: crosscheck.unknown_agents(self.con, files, self.has_warehouse)):
+            found, count = check() or ([], 0)
             problems += found
             total += count
         return problems, total
@@ -298,30 +308,29 @@ class _Import:
         return self._stage_staged(number, path, source, skip_loaded=False)
 
     # -- pseudonyms of the agents absences and trainings refer to ---------------------------
-    def pseudonymise(self, files: list[TypedFile]) -> str | None:
-        """Table (siret, matricule, agent_id) of the agents the absences and trainings name.
+    def pseudonymise(self, files: list[TypedFile]) -> None:
+        """Copy the checked table of absences and trainings (``<table>$p``) with the pseudonym of
+        each row's agent (``agent_id``).
 
-        One HMAC per agent rather than per row: the pseudonym is taken from the batch's agents
-        when they are there, and computed (the same HMAC) for the others only.
+        One HMAC per agent rather than per row: the pseudonym is taken from the batch's agent
+        of the same employer-year when there is one (``_known``), and computed (the same HMAC)
+        for the other rows only. Runs after the duplicates check: agents are then unique.
         """
-        dependants = [f for f in files if f.kind.name in _DEPENDANTS]
-        if not dependants:
-            return None
-        wanted = " UNION ALL ".join(f'SELECT siret, matricule FROM "{f.table}"' for f in dependants)
-        known = " UNION ALL ".join(f'SELECT siret, matricule, agent_id FROM "{f.table}"'
+        known = " UNION ALL ".join(f'SELECT annee, siret, matricule, agent_id FROM "{f.table}"'
                                    for f in files if f.kind.name == "agents") \
-            or "SELECT NULL AS siret, NULL AS matricule, NULL AS agent_id WHERE false"
-        self.con.execute(
-            f"CREATE OR REPLACE TABLE pseudonyms AS SELECT siret, matricule, CASE WHEN known IS NULL THEN "
-            f"{pseudonym_sql('siret', 'matricule')} ELSE known END AS agent_id FROM ("
-            f"SELECT w.siret, w.matricule, any_value(k.agent_id) AS known "
-            f"FROM (SELECT DISTINCT siret, matricule FROM ({wanted})) w "
-            f"LEFT JOIN ({known}) k ON k.siret = w.siret AND k.matricule = w.matricule GROUP BY w.siret, w.matricule)",
-            {"ipad": self.pads[0], "opad": self.pads[1]})
-        return "pseudonyms"
+            or "SELECT NULL::SMALLINT AS annee, NULL AS siret, NULL AS matricule, NULL AS agent_id WHERE false"
+        for f in files:
+            if f.kind.name not in _DEPENDANTS:
+                continue
+            self.con.execute(
+                f'CREATE OR REPLACE TABLE "{f.table}$p" AS SELECT c.*, CASE WHEN a.agent_id IS NULL THEN '
+                f"{pseudonym_sql('c.siret', 'c.matricule')} ELSE a.agent_id END AS agent_id, "
+                f'a.agent_id IS NOT NULL AS _known FROM "{f.table}" c LEFT JOIN ({known}) a '
+                "ON a.annee = c.annee AND a.siret = c.siret AND a.matricule = c.matricule",
+                {"ipad": self.pads[0], "opad": self.pads[1]})
 
     # -- loading ---------------------------------------------------------------------------
-    def load(self, files: list[TypedFile], pseudonyms: str | None) -> list[Outcome]:
+    def load(self, files: list[TypedFile]) -> list[Outcome]:
         if self.has_warehouse:
             self.con.execute("DETACH wh")
         try:
@@ -345,17 +354,14 @@ class _Import:
             next_id = self.con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchall()[0][0]
             for import_id, f in enumerate(files, start=next_id):
                 columns = _stored_columns(f.kind) + ["import_id"]
-                select = ", ".join(f'c."{c}"' for c in columns[:-1])
-                join = ""
-                if f.kind.name in _DEPENDANTS:
-                    select = select.replace('c."agent_id"', "p.agent_id")
-                    join = (f"JOIN memory.main.{pseudonyms} p ON p.siret = c.siret AND p.matricule = c.matricule ")
+                select = ", ".join(f'"{c}"' for c in columns[:-1])
+                table = f"{f.table}$p" if f.kind.name in _DEPENDANTS else f.table
                 self.con.execute(
                     f"INSERT INTO {f.kind.table} ({', '.join(columns)}) "
-                    f'SELECT {select}, ? FROM memory.main."{f.table}" c {join}'
+                    f'SELECT {select}, ? FROM memory.main."{table}" '
                     # Rows clustered by employer-year: DuckDB's zone maps then skip most of
                     # the table when an indicator asks for one employer.
-                    "ORDER BY c.annee, c.siret", [import_id])
+                    "ORDER BY annee, siret", [import_id])
                 years = self.con.execute(
                     f'SELECT count(*), string_agg(DISTINCT CAST(annee AS VARCHAR), \',\' ORDER BY CAST(annee AS VARCHAR)) '
                     f'FROM memory.main."years_{f.table}"').fetchall()[0]
@@ -390,6 +396,7 @@ class _Import:
         for path, _ in items:
             if path.suffix.lower() in (".csv", ".txt", ".tsv"):
                 self.digests[path] = self.hasher.submit(readers.file_sha256, path)
+        started = time.perf_counter()
         read_task = self.progress.add_task("Lecture et contrôle", total=len(items))
         files: list[TypedFile] = []
         for number, (path, name) in enumerate(items):
@@ -417,22 +424,25 @@ class _Import:
                 if typed is not None:
                     files.append(typed)
                     again = True
-        pseudonyms = None
+        timings = {"lecture_controle": time.perf_counter() - started}
         if not self.problems and files:
-            pseudonyms = self.pseudonymise(files)
-            problems, total = self._crosscheck(files, pseudonyms)
+            problems, total = self._crosscheck(files)
             if total and any(f.line_sql is None for f in files):
                 # Rows read straight from a file are not numbered: read such files again,
                 # numbered, to say where the problems are.
                 files = [g for g in map(self._numbered, files) if g is not None]
-                pseudonyms = self.pseudonymise(files)
-                problems, total = self._crosscheck(files, pseudonyms)
+                problems, total = self._crosscheck(files)
             self._add(problems, total)
         if self.problems:
             raise ImportRejected(self.problems, self.total)
+        timings["controles_croises"] = time.perf_counter() - started - timings["lecture_controle"]
+        for f in files:
+            if f.kind.name in _DEPENDANTS:
+                self.con.execute(f'DROP TABLE "{f.table}"')  # its copy with pseudonyms is loaded
         self.load_task = self.progress.add_task("Chargement dans l'entrepôt", total=len(files))
-        outcomes = self.load(files, pseudonyms) if files else []
-        return ImportReport(outcomes + self.skipped)
+        outcomes = self.load(files) if files else []
+        timings["chargement"] = time.perf_counter() - started - sum(timings.values())
+        return ImportReport(outcomes + self.skipped, timings)
 
 
 def import_sources(workspace: Workspace, sources: list[str], year: int | None = None,
