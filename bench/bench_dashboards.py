@@ -65,7 +65,15 @@ sys.path.insert(0, str(ROOT))
 
 from workspace_lib.config import DEFAULT_SETTINGS, Workspace  # noqa: E402
 from workspace_lib.fr import nombre  # noqa: E402
-from workspace_lib.server.testing import PASSWORDS, LiveServer, free_port, isolated_env, run_cli  # noqa: E402
+from workspace_lib.server.testing import (  # noqa: E402
+    PASSWORDS,
+    LiveServer,
+    chromium_trust_option,
+    free_port,
+    isolated_env,
+    run_cli,
+)
+from workspace_lib.server.tls import ensure_certificate  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -269,26 +277,6 @@ class Voila:
 
 
 # ---- measures ------------------------------------------------------------------------------------
-def trust_certificate(workspace: Workspace) -> str:
-    """The Chromium option trusting the server's self-signed certificate (created here if missing).
-
-    As a CDG's users trust their server's certificate: with a certificate error Chromium keeps
-    nothing in its HTTP cache, and every page would fetch Voilà's 80 scripts and styles again.
-    """
-    import base64
-    import hashlib
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
-    from workspace_lib.server.tls import ensure_certificate
-
-    cert_path, _ = ensure_certificate(workspace.root / "tls", ("127.0.0.1",))
-    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return f"--ignore-certificate-errors-spki-list={base64.b64encode(hashlib.sha256(spki).digest()).decode()}"
-
-
 def _context(browser, outside: list[str]):
     context = browser.new_context(ignore_https_errors=True, locale="fr-FR", viewport={"width": 1280, "height": 1000})
 
@@ -513,7 +501,9 @@ def main() -> None:
               f"données : {data}", flush=True)
         results = []
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, trust_certificate(workspace)], env=env)
+            certificate, _ = ensure_certificate(workspace.root / "tls", ("127.0.0.1",))  # the server's
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, chromium_trust_option(certificate)],
+                                        env=env)
             try:
                 for config in configs:
                     (base / config).mkdir(exist_ok=True)

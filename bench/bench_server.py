@@ -37,7 +37,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workspace_lib.server.testing import prepare_server, run_cli  # noqa: E402
+from workspace_lib.server.testing import chromium_trust_option, prepare_server, run_cli  # noqa: E402
 
 PASSWORD = "banc d'essai des tableaux"
 DASHBOARD = "/voila/render/tableau_analystes.ipynb"
@@ -81,7 +81,8 @@ async def _browser_round(server, logins: list[str], chromium: str, used: set[str
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium, args=ARGS, env=server.env)
+        browser = await p.chromium.launch(executable_path=chromium, env=server.env,
+                                          args=[*ARGS, chromium_trust_option(Path(server.cafile))])
         pages = []
         for login in logins:  # log in first (not timed)
             context = await browser.new_context(ignore_https_errors=True)

@@ -102,6 +102,23 @@ def isolated_env(base: Path) -> dict[str, str]:
     return env
 
 
+def chromium_trust_option(cert_path: Path) -> str:
+    """The Chromium option trusting a self-signed certificate, as the server's users do.
+
+    With a certificate error (``ignore_https_errors``) Chromium keeps nothing in its HTTP cache,
+    so every page would fetch Voilà's 80 scripts and styles again.
+    """
+    import base64
+    import hashlib
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    cert = x509.load_pem_x509_certificate(Path(cert_path).read_bytes())
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return f"--ignore-certificate-errors-spki-list={base64.b64encode(hashlib.sha256(spki).digest()).decode()}"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
