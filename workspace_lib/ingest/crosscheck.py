@@ -96,8 +96,9 @@ def unknown_agents(con: duckdb.DuckDBPyConnection, files: list[TypedFile], has_w
     """Absences and trainings of agents absent from the agents of their employer-year.
 
     Where the batch brings the agents of an employer-year, they replace the warehouse's, so the
-    batch is the reference (``_known`` in the copy ``<table>$p`` the importer's ``pseudonymise``
-    makes: the row has its agent in the batch); otherwise the warehouse is (by pseudonym).
+    batch is the reference (``_known``, in the copy ``<table>$p`` that
+    ``pseudonymise.pseudonymise_dependants`` makes: the row's agent is in the batch);
+    otherwise the warehouse is (compared by pseudonym).
     """
     agents = [f for f in files if f.kind.name == "agents"]
     dependants = [f for f in files if f.kind.name in ("absences", "formations")]

@@ -1,8 +1,10 @@
 """The import: read every source, validate it, pseudonymise it, and load it all or nothing.
 
-Staging happens in an in-memory DuckDB database. The warehouse is attached read-only while the
-data are checked, and read-write only once everything is valid, for one transaction that
-replaces the employer-years the batch brings. A refused import never opens the warehouse for
+Staging happens in an in-memory DuckDB database: a UTF-8 CSV file is checked straight from
+DuckDB's scan of it (``direct``); any other source, or a file found at fault, goes through a
+staging table of text that lets the report say where and what (``validate``). The warehouse
+is attached read-only while the data are checked, and read-write only once everything is
+valid, for one transaction that replaces the employer-years the batch brings. A refused import never opens the warehouse for
 writing; a process killed during the load leaves the warehouse as it was (DuckDB rolls back an
 uncommitted transaction).
 """
@@ -30,9 +32,9 @@ from ..fr import pluriel
 from ..warehouse import SCHEMA_VERSION, current_version, migrate
 from . import crosscheck, postgres, readers
 from .crosscheck import TypedFile
-from .errors import ImportRejected, Problem
-from .pseudonymise import hmac_pads, pseudonym_sql
 from .direct import broken_rows, materialise_checked
+from .errors import ImportRejected, Problem
+from .pseudonymise import DEPENDANTS, hmac_pads, pseudonym_sql, pseudonymise_dependants
 from .validate import check_rows, fill_ref_values, materialise, staging_view
 
 # Columns the warehouse stores, per file kind (identifiers are dropped or pseudonymised).
@@ -40,9 +42,6 @@ _DERIVED = {
     "employeurs": {"siren": 'substr("t$siret", 1, 9)'},
     "agents": {"annee_naissance": 'CAST(year("t$date_naissance") AS SMALLINT)'},
 }
-# Kinds whose rows refer to agents: their pseudonyms come from the batch's agents (one HMAC
-# per agent, not per row), see ``_Import.pseudonymise``.
-_DEPENDANTS = ("absences", "formations")
 # The source of a file that ``stage`` reads through a staging table.
 _STAGED = object()
 # Direct identifiers never stored: names and NIR dropped, matricule replaced by a pseudonym,
@@ -89,7 +88,7 @@ class ImportReport:
 def _derived_columns(kind: FileKind) -> list[tuple[str, str]]:
     """(column, SQL over the staging view) computed while the checked table is built."""
     cols = list(_DERIVED.get(kind.name, {}).items())
-    if "matricule" in kind.column_names and kind.name not in _DEPENDANTS:
+    if "matricule" in kind.column_names and kind.name not in DEPENDANTS:
         cols.append(("agent_id", pseudonym_sql('"t$siret"', '"t$matricule"')))
     return cols
 
@@ -97,7 +96,7 @@ def _derived_columns(kind: FileKind) -> list[tuple[str, str]]:
 def _stored_columns(kind: FileKind) -> list[str]:
     """The warehouse columns filled from a checked table of this kind (and the pseudonyms)."""
     return [c.name for c in kind.columns if c.kind not in _DROPPED_KINDS and c.name not in _DROPPED_COLUMNS] \
-        + [name for name, _ in _derived_columns(kind)] + (["agent_id"] if kind.name in _DEPENDANTS else [])
+        + [name for name, _ in _derived_columns(kind)] + (["agent_id"] if kind.name in DEPENDANTS else [])
 
 
 def _kept_columns(kind: FileKind) -> list[str]:
@@ -286,12 +285,12 @@ class _Import:
     def _crosscheck(self, files: list[TypedFile]) -> tuple[list[Problem], int]:
         """Checks across rows and files: duplicates, unknown employers and agents.
 
-        The absences and trainings get their pseudonyms on the way (see ``pseudonymise``).
+        The absences and trainings get their pseudonyms on the way, once duplicates are known.
         """
         problems, total = [], 0
         for check in (lambda: crosscheck.duplicates(self.con, files),
                       lambda: crosscheck.unknown_employers(self.con, files, self.has_warehouse),
-                      lambda: self.pseudonymise(files),
+                      lambda: pseudonymise_dependants(self.con, files, self.pads),
                       lambda: crosscheck.unknown_agents(self.con, files, self.has_warehouse)):
             found, count = check() or ([], 0)
             problems += found
@@ -306,28 +305,6 @@ class _Import:
         self.con.execute(f'DROP TABLE "years_{f.table}"')
         number, path, source = f.origin
         return self._stage_staged(number, path, source, skip_loaded=False)
-
-    # -- pseudonyms of the agents absences and trainings refer to ---------------------------
-    def pseudonymise(self, files: list[TypedFile]) -> None:
-        """Copy the checked table of absences and trainings (``<table>$p``) with the pseudonym of
-        each row's agent (``agent_id``).
-
-        One HMAC per agent rather than per row: the pseudonym is taken from the batch's agent
-        of the same employer-year when there is one (``_known``), and computed (the same HMAC)
-        for the other rows only. Runs after the duplicates check: agents are then unique.
-        """
-        known = " UNION ALL ".join(f'SELECT annee, siret, matricule, agent_id FROM "{f.table}"'
-                                   for f in files if f.kind.name == "agents") \
-            or "SELECT NULL::SMALLINT AS annee, NULL AS siret, NULL AS matricule, NULL AS agent_id WHERE false"
-        for f in files:
-            if f.kind.name not in _DEPENDANTS:
-                continue
-            self.con.execute(
-                f'CREATE OR REPLACE TABLE "{f.table}$p" AS SELECT c.*, CASE WHEN a.agent_id IS NULL THEN '
-                f"{pseudonym_sql('c.siret', 'c.matricule')} ELSE a.agent_id END AS agent_id, "
-                f'a.agent_id IS NOT NULL AS _known FROM "{f.table}" c LEFT JOIN ({known}) a '
-                "ON a.annee = c.annee AND a.siret = c.siret AND a.matricule = c.matricule",
-                {"ipad": self.pads[0], "opad": self.pads[1]})
 
     # -- loading ---------------------------------------------------------------------------
     def load(self, files: list[TypedFile]) -> list[Outcome]:
@@ -355,7 +332,7 @@ class _Import:
             for import_id, f in enumerate(files, start=next_id):
                 columns = _stored_columns(f.kind) + ["import_id"]
                 select = ", ".join(f'"{c}"' for c in columns[:-1])
-                table = f"{f.table}$p" if f.kind.name in _DEPENDANTS else f.table
+                table = f"{f.table}$p" if f.kind.name in DEPENDANTS else f.table  # with pseudonyms
                 self.con.execute(
                     f"INSERT INTO {f.kind.table} ({', '.join(columns)}) "
                     f'SELECT {select}, ? FROM memory.main."{table}" '
@@ -437,7 +414,7 @@ class _Import:
             raise ImportRejected(self.problems, self.total)
         timings["controles_croises"] = time.perf_counter() - started - timings["lecture_controle"]
         for f in files:
-            if f.kind.name in _DEPENDANTS:
+            if f.kind.name in DEPENDANTS:
                 self.con.execute(f'DROP TABLE "{f.table}"')  # its copy with pseudonyms is loaded
         self.load_task = self.progress.add_task("Chargement dans l'entrepôt", total=len(files))
         outcomes = self.load(files) if files else []

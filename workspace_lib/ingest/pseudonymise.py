@@ -10,8 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import duckdb
+
 PSEUDONYM_HEX_CHARS = 32
 _BLOCK = 64  # SHA-256 block size in bytes
+# Kinds of files whose rows refer to agents, by their matricule.
+DEPENDANTS = ("absences", "formations")
 
 
 def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
@@ -33,3 +37,26 @@ def pseudonym(key: bytes, siret: str, matricule: str) -> str:
     """The same pseudonym computed in Python (for tests and single look-ups)."""
     digest = hmac.new(key, f"{siret}:{matricule}".encode(), hashlib.sha256).hexdigest()
     return digest[:PSEUDONYM_HEX_CHARS]
+
+
+def pseudonymise_dependants(con: duckdb.DuckDBPyConnection, files: list, pads: tuple[bytes, bytes]) -> None:
+    """Copy each checked table of absences and trainings (``<table>$p``) with the pseudonym of
+    each row's agent (``agent_id``) and ``_known``: the batch brings that agent.
+
+    One HMAC per agent rather than per row: the pseudonym is taken from the batch's agent of
+    the same employer-year when there is one, and computed (the same HMAC) for the other rows
+    only. ``files`` are the importer's checked files; run after the duplicates check (the
+    batch's agents are then unique).
+    """
+    known = " UNION ALL ".join(f'SELECT annee, siret, matricule, agent_id FROM "{f.table}"'
+                               for f in files if f.kind.name == "agents") \
+        or "SELECT NULL::SMALLINT AS annee, NULL AS siret, NULL AS matricule, NULL AS agent_id WHERE false"
+    for f in files:
+        if f.kind.name not in DEPENDANTS:
+            continue
+        con.execute(
+            f'CREATE OR REPLACE TABLE "{f.table}$p" AS SELECT c.*, CASE WHEN a.agent_id IS NULL THEN '
+            f"{pseudonym_sql('c.siret', 'c.matricule')} ELSE a.agent_id END AS agent_id, "
+            f'a.agent_id IS NOT NULL AS _known FROM "{f.table}" c LEFT JOIN ({known}) a '
+            "ON a.annee = c.annee AND a.siret = c.siret AND a.matricule = c.matricule",
+            {"ipad": pads[0], "opad": pads[1]})
