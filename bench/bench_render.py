@@ -17,6 +17,11 @@ measurement, so that none profits from the views another one computed. The load 
 machine is printed beside each figure (``charge``).
 
     .venv/bin/python bench/bench_render.py [--workspace DIR] [--echantillon 10] [--campagne-seule]
+                                           [--repetitions 1]
+
+With ``--repetitions N`` the whole campaign is run N times with 1 then 2 processes, in turn;
+each time is printed, and the scaling is computed from the best time of each (the run the
+rest of the machine disturbed least).
 
 Without --workspace, the Lozère demo data (2024-2025) are generated and imported first.
 """
@@ -95,14 +100,16 @@ def _engine(ws: Path, sirets: list[str] | None, workers: int, name: str,
     return elapsed, report.done, report.startup_seconds or 0.0, _cpu() - cpu
 
 
-def _campaign(ws: Path) -> None:
-    t1, n1, s1, c1 = _engine(ws, None, 1, "bench-1")
-    print(f"campagne complète ({n1} rapports, PDF + DOCX + XLSX), 1 processus : {t1:.1f} s "
-          f"(dont démarrage {s1:.1f} s), CPU {c1:.1f} s ({_charge()})")
-    t2, n2, s2, c2 = _engine(ws, None, 2, "bench-2")
-    print(f"campagne complète ({n2} rapports, PDF + DOCX + XLSX), 2 processus : {t2:.1f} s "
-          f"(dont démarrage {s2:.1f} s), CPU {c2:.1f} s (objectif : moins de 90 s) ({_charge()})")
-    print(f"accélération de 1 à 2 processus : {t1 / t2:.2f} (objectif : au moins 1,7)")
+def _campaign(ws: Path, repetitions: int = 1) -> None:
+    best: dict[int, float] = {}
+    for _ in range(repetitions):
+        for workers in (1, 2):
+            t, n, startup, cpu = _engine(ws, None, workers, f"bench-{workers}")
+            best[workers] = min(t, best.get(workers, t))
+            goal = " (objectif : moins de 90 s)" if workers == 2 else ""
+            print(f"campagne complète ({n} rapports, PDF + DOCX + XLSX), {workers} processus : {t:.1f} s "
+                  f"(dont démarrage {startup:.1f} s), CPU {cpu:.1f} s{goal} ({_charge()})")
+    print(f"accélération de 1 à 2 processus : {best[1] / best[2]:.2f} (objectif : au moins 1,7)")
 
 
 def main() -> None:
@@ -111,6 +118,8 @@ def main() -> None:
     parser.add_argument("--echantillon", type=int, default=10)
     parser.add_argument("--campagne-seule", action="store_true",
                         help="seulement la campagne complète (1 puis 2 processus), sans l'échantillon")
+    parser.add_argument("--repetitions", type=int, default=1,
+                        help="nombre de campagnes complètes avec 1 puis 2 processus (meilleur temps retenu)")
     args = parser.parse_args()
     ws = args.workspace
     if ws is None:
@@ -128,7 +137,7 @@ def main() -> None:
     sample = sirets[::step][: args.echantillon]
 
     if args.campagne_seule:
-        _campaign(ws)
+        _campaign(ws, args.repetitions)
         return
     naive_dir = Path(tempfile.mkdtemp(prefix="bench-naive-"))
     naive, naive_cpu = _naive(ws, sample, annee, naive_dir)
@@ -145,7 +154,7 @@ def main() -> None:
         print(f"  ratio naïf / moteur ({label}) : démarrage compris {naive / with_startup:.1f}, "
               f"après le démarrage {naive / after_startup:.1f} (objectif : au moins 30) ; "
               f"en CPU, démarrage compris : {naive_cpu / (cpu / done):.1f}")
-    _campaign(ws)
+    _campaign(ws, args.repetitions)
 
 
 if __name__ == "__main__":
