@@ -105,7 +105,7 @@ def test_kernel_preloads_imports_and_freezes_what_survives_a_reset(tmp_path):
     nb = load_notebook(MINIMAL)
     assert notebook_imports(nb).splitlines() == ["from IPython.display import display",
                                                  "from workspace_lib import report_model as rm"]
-    kernel = WarmKernel(tmp_path, preload=notebook_imports(nb) + "\nimport module_absent")
+    kernel = WarmKernel(tmp_path, preload="import module_absent\n" + notebook_imports(nb))
     try:
         probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
             "import gc, sys\nprint('frozen', gc.get_freeze_count() > 1000, 'workspace_lib.report_model' in sys.modules)")])

@@ -209,10 +209,9 @@ class _CellsClient(NotebookClient):
 
 
 def _preload_code(preload: str) -> str:
-    """The preload, its errors ignored, then a collection and a freeze of what it left."""
-    guarded = ""
-    if preload.strip():
-        guarded = "try:\n" + "".join(f"    {line}\n" for line in preload.splitlines()) + "except Exception:\n    pass\n"
+    """The preload, each line's errors ignored, then a collection and a freeze of what it left."""
+    guarded = "".join(f"try:\n    {line}\nexcept Exception:\n    pass\n"
+                      for line in preload.splitlines() if line.strip())
     return guarded + "__import__('gc').collect()\n__import__('gc').freeze()\n"
 
 
