@@ -97,7 +97,8 @@ def _engine(ws: Path, sirets: list[str] | None, workers: int, name: str,
     report = run_campaign(workspace, camp, workers=workers, show_progress=False)
     elapsed = time.perf_counter() - start
     assert report.failed == 0, report.describe()
-    return elapsed, report.done, report.startup_seconds or 0.0, _cpu() - cpu
+    startup = getattr(report, "startup_seconds", None) or 0.0  # None: not measured (older engine)
+    return elapsed, report.done, startup, _cpu() - cpu
 
 
 def _campaign(ws: Path, repetitions: int = 1) -> None:
