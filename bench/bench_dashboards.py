@@ -12,8 +12,8 @@ the same run on the same data and machine:
 Measures:
 - first chart: from the page request (the document's ``performance`` time origin) to the first
   chart or table of the dashboard visible, N loads (``--chargements``, 5) each in a new tab after
-  one unmeasured warm-up load; the preheated pools are left to refill between loads (``--pause``
-  for (a); for (c), where the notebook itself is executed ahead, 1.5 × the median load of (b) or
+  one unmeasured warm-up load; the preheated pools are left to refill between loads (for (a),
+  until the server logs a new warm kernel, then ``--pause``; for (c), where the notebook itself is executed ahead, 1.5 × the median load of (b) or
   ``--attente-c``);
 - widget change: the year Dropdown switched (2024 <-> 2025) on one page, N times
   (``--changements``, 20), from the change event to the header showing the new year
@@ -369,6 +369,16 @@ def measure(browser, name: str, url: str, args, *, login=None, between=None, not
     return result
 
 
+def _wait_ready(server: LiveServer, count: int, timeout: float) -> int:
+    """Until the server has logged ``count`` preheated kernels as ready; how many it has."""
+    deadline = time.monotonic() + timeout
+    while True:
+        ready = server.log_path.read_text(errors="replace").count("Noyau préchauffé prêt")
+        if ready >= count or time.monotonic() > deadline:
+            return ready
+        time.sleep(0.2)
+
+
 def run_server(browser, base: Path, workspace: Workspace, env: dict, args) -> Result:
     result = run_cli(env, workspace.root, "users", "add", ANALYST, "--role", "analyste",
                      stdin=PASSWORDS[ANALYST] + "\n")
@@ -378,7 +388,7 @@ def run_server(browser, base: Path, workspace: Workspace, env: dict, args) -> Re
     server.start(timeout=120)
     children: list[psutil.Process] = []
     try:
-        time.sleep(args.pause + 2)  # the pool fills
+        ready = _wait_ready(server, args.prechauffes, args.delai)  # the pool fills
         children = _descendants(server.process.pid)
 
         def login(context):
@@ -391,7 +401,10 @@ def run_server(browser, base: Path, workspace: Workspace, env: dict, args) -> Re
             page.close()
 
         def between():
-            time.sleep(args.pause)  # the pool refills (a kernel starts)
+            # The pool refills (a kernel starts and warms up): wait for it, then --pause.
+            nonlocal ready
+            ready = _wait_ready(server, ready + 1, args.delai)
+            time.sleep(args.pause)
             children.extend(_descendants(server.process.pid))
 
         return measure(browser, "a", f"{server.url}/voila/render/{args.notebook}", args, login=login, between=between,
@@ -480,7 +493,8 @@ def main() -> None:
     parser.add_argument("--chargements", type=int, default=5, help="Chargements mesurés par configuration.")
     parser.add_argument("--changements", type=int, default=20, help="Changements d'année mesurés.")
     parser.add_argument("--prechauffes", type=int, default=2, help="Noyaux préchauffés du serveur (a).")
-    parser.add_argument("--pause", type=float, default=4, help="Attente entre deux chargements sur (a), en s.")
+    parser.add_argument("--pause", type=float, default=1,
+                        help="Attente entre deux chargements sur (a), en s, une fois le réservoir complété.")
     parser.add_argument("--delai", type=float, default=180, help="Délai maximal d'un chargement, en s.")
     parser.add_argument("--configs", default="a,b,c", help="Configurations à mesurer (a, b, c).")
     parser.add_argument("--attente-c", type=float, default=0,
