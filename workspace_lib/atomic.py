@@ -24,10 +24,11 @@ def _file_mode() -> int:
 
 
 @contextlib.contextmanager
-def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(final: str | os.PathLike, mode: int | None = None) -> Iterator[Path]:
     """A temporary path next to ``final`` (for libraries that write files themselves).
 
-    On success the temporary file replaces ``final``; on any error it is removed.
+    On success the temporary file replaces ``final``, with permissions ``mode`` (default: those
+    of a new file under the umask), set before it gets its name; on any error it is removed.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -36,7 +37,7 @@ def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        os.chmod(tmp, _file_mode())
+        os.chmod(tmp, _file_mode() if mode is None else mode)
         fd = os.open(tmp, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -49,9 +50,10 @@ def atomic_path(final: str | os.PathLike) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_file(final: str | os.PathLike, mode: str = "wb", **open_args: Any) -> Iterator[IO]:
+def atomic_file(final: str | os.PathLike, mode: str = "wb", *, permissions: int | None = None,
+                **open_args: Any) -> Iterator[IO]:
     """An open temporary file next to ``final``, flushed to disk and renamed on success only."""
-    with atomic_path(final) as tmp, open(tmp, mode, **open_args) as handle:
+    with atomic_path(final, permissions) as tmp, open(tmp, mode, **open_args) as handle:
         yield handle
 
 

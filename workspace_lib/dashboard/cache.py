@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import os
 import pickle
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -109,9 +108,8 @@ class CacheDeVues:
         self._remember(key, vue)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            with atomic_file(self._path(key)) as handle:
+            with atomic_file(self._path(key), permissions=0o600) as handle:
                 pickle.dump(vue, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.chmod(self._path(key), 0o600)
             self._prune()
         except OSError as exc:
             log.warning("Vue non gardée en cache : %s", exc)
