@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -80,6 +81,7 @@ def main() -> None:
         + _RSS
     )
     t_import, cpu_import, import_out = _child(import_code)
+    shutil.rmtree(tmp if args.data else tmp / "ws", ignore_errors=True)  # generated data stay
     rss_import, phases = import_out["rss_mb"], import_out["timings"]
     print(f"fichiers : {len(files)}, {size_mb:.0f} Mo, {agents:,} lignes d'agents".replace(",", " "))
     print(f"pandas.read_csv (lecture seule, tout en texte) : {t_pandas:.1f} s (CPU {cpu_pandas:.1f} s), "
