@@ -350,3 +350,31 @@ def test_report_on_demand_from_a_dashboard(demo, monkeypatch):
     assert pdf.exists() and relative.startswith("a-la-demande/synthese/")
     assert "Chiffres clés" in "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert pdf.with_name(pdf.name.replace(".pdf", ".tables.json")).exists()
+
+
+def test_report_kernels_listen_on_private_local_sockets(tmp_path):
+    """A report kernel's channels are local sockets, not TCP ports, in a folder only its user can
+    enter, removed when the kernel stops."""
+    import os
+    import stat
+
+    import psutil
+
+    from workspace_lib.render.kernel import WarmKernel
+
+    kernel = WarmKernel(Workspace.locate(tmp_path).ensure().root)
+    try:
+        folder = Path(kernel._sockets)
+        assert kernel.km.transport == "ipc" and str(kernel.km.ip).startswith(str(folder))
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        info = json.loads(Path(kernel.km.connection_file).read_text(encoding="utf-8"))
+        assert info["transport"] == "ipc"
+        pid = kernel.km.provisioner.process.pid
+        local = {c.laddr for c in psutil.Process(pid).net_connections(kind="unix")}
+        channels = [f"{kernel.km.ip}-{info[name]}" for name in
+                    ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")]
+        assert set(channels) <= local
+    finally:
+        kernel.shutdown()
+    assert not folder.exists()
+    assert os.environ.get("WORKSPACE_DIR") != str(tmp_path)  # the test left the environment alone

@@ -25,6 +25,8 @@ from __future__ import annotations
 import ast
 import copy
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +89,12 @@ class WarmKernel:
     def _start(self) -> None:
         env = kernel_environment(self.workspace_root)
         Path(env["JUPYTER_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
-        self.km = KernelManager(kernel_name="python3", connection_file=str(
-            Path(env["JUPYTER_RUNTIME_DIR"]) / f"kernel-rendu-{os.getpid()}-{id(self)}.json"))
+        # Local sockets in a private folder (0700), not TCP ports on 127.0.0.1 that any local
+        # user may reach (and about which ipykernel warns on every start).
+        self._sockets = tempfile.mkdtemp(prefix="rsu-noyau-")
+        self.km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(self._sockets, "k"),
+                                connection_file=str(Path(env["JUPYTER_RUNTIME_DIR"])
+                                                    / f"kernel-rendu-{os.getpid()}-{id(self)}.json"))
         self.km.start_kernel(env=env, cwd=str(self.workspace_root), extra_arguments=KERNEL_ARGUMENTS)
         self.kc = self.km.client()
         self.kc.start_channels()
@@ -103,6 +109,9 @@ class WarmKernel:
         if self.km is not None and self.km.has_kernel:
             self.km.shutdown_kernel(now=True)
         self.km = self.kc = None
+        if getattr(self, "_sockets", None):
+            shutil.rmtree(self._sockets, ignore_errors=True)
+            self._sockets = None
 
     def restart(self) -> None:
         self.shutdown()
