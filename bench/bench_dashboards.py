@@ -66,6 +66,8 @@ sys.path.insert(0, str(ROOT))
 from workspace_lib.config import DEFAULT_SETTINGS, Workspace  # noqa: E402
 from workspace_lib.fr import nombre  # noqa: E402
 from workspace_lib.server.testing import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
     PASSWORDS,
     LiveServer,
     chromium_trust_option,
@@ -75,9 +77,6 @@ from workspace_lib.server.testing import (  # noqa: E402
 )
 from workspace_lib.server.tls import ensure_certificate  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 ANALYST = "ana"
 YEARS = [2024, 2025]
 CHART = ".rsu-sortie .rsu-bloc svg, .rsu-sortie .rsu-bloc table"
@@ -516,7 +515,8 @@ def main() -> None:
         results = []
         with sync_playwright() as p:
             certificate, _ = ensure_certificate(workspace.root / "tls", ("127.0.0.1",))  # the server's
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[*ARGS, chromium_trust_option(certificate)],
+            browser = p.chromium.launch(executable_path=CHROMIUM,
+                                        args=[*CHROMIUM_ARGS, chromium_trust_option(certificate)],
                                         env=env)
             try:
                 for config in configs:

@@ -37,14 +37,18 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workspace_lib.server.testing import chromium_trust_option, prepare_server, run_cli  # noqa: E402
+from workspace_lib.server.testing import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    chromium_trust_option,
+    prepare_server,
+    run_cli,
+)
 
 PASSWORD = "banc d'essai des tableaux"
 DASHBOARD = "/voila/render/tableau_analystes.ipynb"
 # The test notebook's chart, or a chart or table of a workspace dashboard.
 CHART = "svg.graphique, .rsu-sortie .rsu-bloc svg, .rsu-sortie .rsu-bloc table"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 def memory_mb(pid: int) -> float:
@@ -82,7 +86,7 @@ async def _browser_round(server, logins: list[str], chromium: str, used: set[str
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium, env=server.env,
-                                          args=[*ARGS, chromium_trust_option(Path(server.cafile))])
+                                          args=[*CHROMIUM_ARGS, chromium_trust_option(Path(server.cafile))])
         pages = []
         for login in logins:  # log in first (not timed)
             context = await browser.new_context(ignore_https_errors=True)
@@ -143,7 +147,7 @@ def main() -> None:
     parser.add_argument("--workspace", type=Path, default=None, help="Espace dont l'entrepôt est lu (avec --notebook).")
     args = parser.parse_args()
     rounds = [int(x) for x in args.rounds.split(",")]
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    chromium = CHROMIUM
     if not args.http and not os.path.exists(chromium):
         sys.exit("chromium introuvable : installez-le (apt-get install chromium) ou utilisez --http.")
     with tempfile.TemporaryDirectory(prefix="bench-serveur-") as tmp:

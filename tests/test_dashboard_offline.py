@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
@@ -13,13 +12,11 @@ import pytest
 
 from workspace_lib.config import Workspace
 from workspace_lib.ingest import import_sources
+from workspace_lib.server.testing import CHROMIUM, CHROMIUM_ARGS
 from workspace_lib.synth import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTEFACTS = ROOT / "artefacts" / "tableaux-de-bord"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 def _free_port() -> int:
@@ -63,7 +60,7 @@ def test_public_observatoire_renders_offline_and_reacts_to_the_year(server):
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     outside: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(ignore_https_errors=True, viewport={"width": 1200, "height": 1600})
         page.on("request", lambda r: outside.append(r.url)
                 if not r.url.startswith(("https://127.0.0.1", "data:", "blob:")) else None)

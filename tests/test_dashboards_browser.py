@@ -26,15 +26,20 @@ from workspace_lib.config import Workspace
 from workspace_lib.dashboard.specs import SPECS
 from workspace_lib.ingest import import_sources
 from workspace_lib.server.settings import PUBLIC, ServerSettings
-from workspace_lib.server.testing import PASSWORDS, LiveServer, free_port, isolated_env, run_cli
+from workspace_lib.server.testing import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORDS,
+    LiveServer,
+    free_port,
+    isolated_env,
+    run_cli,
+)
 from workspace_lib.synth import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 ARTEFACTS = ROOT / "artefacts" / "tableaux-de-bord"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 YEARS = [2024, 2025]
 ANALYST = "ana"
 # Typed in the employer Combobox (the Lozère prefecture: its commune and CCAS are in the demo data).
@@ -97,7 +102,7 @@ def live(tmp_path_factory):
 def browser(live):
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, env={**live.env})
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={**live.env})
         try:
             yield browser
         finally:

@@ -7,16 +7,12 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import shutil
 import threading
 
 import pytest
 
-from workspace_lib.server.testing import PASSWORDS, free_port, prepare_server
+from workspace_lib.server.testing import CHROMIUM, CHROMIUM_ARGS, PASSWORDS, free_port, prepare_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium (Debian) non installé")
@@ -50,7 +46,7 @@ def live(tmp_path_factory, site):
 @pytest.fixture(scope="module")
 def browser(live):
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, env={**live.env})
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={**live.env})
         try:
             yield browser
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -100,6 +101,12 @@ def isolated_env(base: Path) -> dict[str, str]:
     env["PYTHONWARNINGS"] = "ignore"
     env.pop("WORKSPACE_DIR", None)
     return env
+
+
+# Debian's chromium, driven by Playwright in the browser tests and benches, headless and quiet.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
 
 
 def chromium_trust_option(cert_path: Path) -> str:
