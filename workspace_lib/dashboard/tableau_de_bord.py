@@ -162,6 +162,7 @@ class TableauDeBord:
         cache = cache_for(str(self.workspace.root))
         key = cle(self.workspace, spec, code, self.annee, self.rules, geojson is not None)
         vue = cache.get(key)
+        changed = vue is None
         if vue is None:
             with connection(self.workspace, read_only=True) as con:
                 try:
@@ -169,11 +170,10 @@ class TableauDeBord:
                 except ValueError as exc:  # e.g. the employer has no data for that year
                     self.vue, self.resultat, self.message = None, None, str(exc)
                     return
-            if self.interactif:
-                _draw(vue)
-            cache.put(key, vue)
-        elif self.interactif and not vue.html:
+        if self.interactif and not vue.html:
             _draw(vue)
+            changed = True
+        if changed:
             cache.put(key, vue)
         self.vue, self.resultat, self.message = vue, vue.resultat, None
 
