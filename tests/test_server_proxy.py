@@ -1,5 +1,6 @@
-"""Behind a reverse proxy (``[serveur] derriere_un_mandataire``) the client's address comes from
-X-Forwarded-For; without the setting that header is ignored (any client could forge it)."""
+"""Settings of a running server: behind a reverse proxy (``[serveur] derriere_un_mandataire``)
+the client's address comes from X-Forwarded-For, and without the setting that header is ignored
+(any client could forge it); publication settings are reloaded without a restart."""
 
 from __future__ import annotations
 

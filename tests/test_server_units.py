@@ -257,7 +257,17 @@ def test_kernel_readiness_check_is_quick_and_leaves_the_client_unchanged():
 
     from workspace_lib.server import app
 
+    from jupyter_client.channels import AsyncZMQSocketChannel
+
     app._quick_readiness_check()
+    waits = []
+    real_get_msg = AsyncZMQSocketChannel.get_msg
+
+    async def spy(self, timeout=None, **kwargs):
+        waits.append((self.socket.type, timeout))
+        return await real_get_msg(self, timeout=timeout, **kwargs)
+
+    AsyncZMQSocketChannel.get_msg = spy
 
     async def start_and_check() -> dict:
         manager = AsyncKernelManager(kernel_name="python3")
@@ -275,4 +285,11 @@ def test_kernel_readiness_check_is_quick_and_leaves_the_client_unchanged():
             client.stop_channels()
             await manager.shutdown_kernel(now=True)
 
-    assert asyncio.run(start_and_check())["status"] == "ok"
+    try:
+        assert asyncio.run(start_and_check())["status"] == "ok"
+    finally:
+        AsyncZMQSocketChannel.get_msg = real_get_msg
+    import zmq
+
+    iopub_waits = [timeout for kind, timeout in waits if kind == zmq.SUB]
+    assert iopub_waits and max(iopub_waits) <= 0.05  # jupyter_client asks for 0.2 s
