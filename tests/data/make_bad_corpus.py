@@ -475,6 +475,14 @@ def build_variants() -> list[str]:
         return v.lower().replace("_", " ") if col.kind == "enum" else v
 
     variant("lowercase-values", lambda k, h, r: (f"{k}.csv", to_csv(h, map_cells(k, h, r, lower_enums)).encode()))
+    pads = iter(range(100_000))
+
+    def padded(col, v):
+        # Spaces around every value, and no-break spaces around some: the import trims them.
+        space = (" ", "\u00a0", "\u202f")[next(pads) % 3]
+        return f"{space}{v}{space}"
+
+    variant("padded-values", lambda k, h, r: (f"{k}.csv", to_csv(h, map_cells(k, h, r, padded)).encode()))
     variant("xlsx", lambda k, h, r: (f"{k}.xlsx", xlsx_bytes(h, typed_rows(k, h, r))))
     variant("parquet", lambda k, h, r: (f"{k}.parquet", parquet_bytes(h, typed_rows(k, h, r))))
     return names

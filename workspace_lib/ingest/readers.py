@@ -234,7 +234,15 @@ def _csv_error(source: str, message: str) -> ImportRejected:
 
 # Read every column as text, refuse ragged rows and overlong lines; DuckDB checks UTF-8.
 _READ_CSV = ("read_csv({path}, delim={delim}, quote='\"', escape='\"', header=true, auto_detect=false, "
-             "columns={columns}, strict_mode=true, max_line_size={max_line}, parallel=true)")
+             "columns={columns}, strict_mode=true, max_line_size={max_line}, parallel=true{options})")
+# The direct scan: the file's path, delimiter, columns and line limit as named parameters.
+_SCAN_ARGS = {"path": "$csv_path", "delim": "$csv_delim", "columns": "$csv_columns", "max_line": "$csv_max_line"}
+
+
+def scan_sql(options: str = "") -> str:
+    """The FROM item of a direct scan (:func:`scan_csv`), with extra ``read_csv`` options (SQL
+    written by the caller from constants, never from a file)."""
+    return _READ_CSV.format(**_SCAN_ARGS, options=options)
 
 
 def scan_csv(path: Path, sha256: str | None = None, source: str | None = None) -> RawTable | None:
@@ -263,8 +271,8 @@ def scan_csv(path: Path, sha256: str | None = None, source: str | None = None) -
         return None
     params = {"csv_path": str(path), "csv_delim": delimiter, "csv_columns": {n: "VARCHAR" for n in names},
               "csv_max_line": MAX_LINE_BYTES}
-    scan = _READ_CSV.format(path="$csv_path", delim="$csv_delim", columns="$csv_columns", max_line="$csv_max_line")
-    return RawTable(source, None, names, None, sha256 or file_sha256(path), "csv", scan_sql=scan, scan_params=params)
+    return RawTable(source, None, names, None, sha256 or file_sha256(path), "csv", scan_sql=scan_sql(),
+                    scan_params=params)
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path,
@@ -282,7 +290,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Pa
     try:
         con.execute(
             f'CREATE TABLE "{table}" AS SELECT * FROM '
-            + _READ_CSV.format(path="?", delim="?", columns="?", max_line="?"),
+            + _READ_CSV.format(path="?", delim="?", columns="?", max_line="?", options=""),
             [str(readable), delimiter, {n: "VARCHAR" for n in names}, MAX_LINE_BYTES],
         )
     except duckdb.Error as exc:
