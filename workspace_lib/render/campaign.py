@@ -11,7 +11,7 @@ Example::
     formats: [pdf, docx, xlsx]
     chemin: "{annee}/{departement}/{siret}-{slug}"
     condition: donnees_presentes
-    publication: {cible: rendered}
+    publication: {cible: rendered}   # or an fsspec address, see remote.py
     planification: "0 6 * * 1"
     conservation: 5
 
@@ -30,6 +30,8 @@ from typing import Any
 
 import duckdb
 import yaml
+
+from . import remote
 
 FORMATS = ("pdf", "docx", "xlsx", "html")
 CONDITIONS = ("donnees_presentes",)
@@ -148,8 +150,11 @@ def load(path: Path, root: Path | None = None) -> Campaign:
     if not isinstance(conservation, int) or conservation < 1:
         raise _fail(path, "conservation", "nombre entier d'exécutions à garder (1 ou plus)")
     publication = data.get("publication", {"cible": "rendered"})
-    if not isinstance(publication, dict) or "cible" not in publication:
-        raise _fail(path, "publication", "dictionnaire avec une clé « cible » attendu")
+    try:
+        remote.validate(publication)
+    except remote.PublicationConfigError as exc:
+        raise _fail(path, exc.key, exc.rule) from None
+    remote.take_secrets(publication)
     delai = data.get("delai", 300)
     if not isinstance(delai, int) or not 10 <= delai <= 3600:
         raise _fail(path, "delai", "durée maximale d'un rapport en secondes (10 à 3600)")

@@ -3,21 +3,20 @@
 ``rendered/`` is the web space: ``rendered/index.html`` lists the campaigns, and each campaign
 folder has an ``index.html`` that lists its reports (searchable by employer, year and format,
 with a small inline script: no CDN). Remote targets (another folder, SFTP, WebDAV, S3) are
-reached through fsspec URLs (``file:///srv/web``, ``sftp://...``, ``webdav+https://...``,
-``s3://...``; the matching fsspec back end must be installed for the last three).
+reached through fsspec (see ``remote``): the campaign folder is mirrored there after each run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from pathlib import Path
 from typing import Any
 
-import fsspec
-
 from ..config import Workspace
 from ..fr import date_heure
+from . import remote
 from .job import write_atomic
 
 STATE_DIR = "_campagnes"
@@ -164,27 +163,94 @@ def write_root_index(rendered: Path) -> Path:
     return path
 
 
-def copy_to_target(out_root: Path, target: str) -> int:
-    """Copy the campaign folder (reports and index) to an fsspec URL; return files copied."""
-    fs, root = fsspec.core.url_to_fs(target)
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def copy_to_target(out_root: Path, publication: dict[str, Any] | str) -> int:
+    """Mirror the campaign folder (reports and index, not its state) to the target; files copied.
+
+    Each file is uploaded under a temporary name then renamed over the old one; the index comes
+    last, so that it never lists a missing file. A file is sent again when it changed since the
+    last publication to this target (``_campagnes/publication.json``) or is missing there. Files
+    published earlier and no longer in the local folder (removed by retention) are deleted from the
+    target afterwards: only those, never a file this publication did not put there.
+    PublicationError (French, no secret) if the target cannot be reached or written.
+    """
+    if isinstance(publication, str):
+        publication = {"cible": publication}
+    target = str(publication["cible"])
+    files = {p.relative_to(out_root).as_posix(): p
+             for p in out_root.rglob("*") if p.is_file() and STATE_DIR not in p.relative_to(out_root).parts}
+    local = {relative: _digest(path) for relative, path in files.items()}
+    record_path = out_root / STATE_DIR / "publication.json"
+    try:
+        records = json.loads(record_path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        records = {}
+    key = remote.label(target)
+    record: dict[str, str] = records.setdefault(key, {})
     copied = 0
-    for path in sorted(p for p in out_root.rglob("*") if p.is_file() and STATE_DIR not in p.parts):
-        relative = path.relative_to(out_root).as_posix()
-        destination = f"{root.rstrip('/')}/{relative}"
-        fs.makedirs(destination.rsplit("/", 1)[0], exist_ok=True)
-        tmp = destination + ".partiel"
-        fs.put_file(str(path), tmp)
-        fs.mv(tmp, destination)
-        copied += 1
+    current: str | None = None
+    connection = remote.connect(publication)
+    try:
+        present = connection.listing()
+        for name in present:  # left by an interrupted publication
+            if name.endswith(remote.TEMP_SUFFIX) and name[:-len(remote.TEMP_SUFFIX)] in local.keys() | record.keys():
+                connection.discard(connection.path(name))
+        for relative in sorted(local, key=lambda r: (r == "index.html", r)):
+            if record.get(relative) == local[relative] and present.get(relative) == files[relative].stat().st_size:
+                continue
+            current = relative
+            connection.upload(files[relative], relative)
+            record[relative] = local[relative]
+            copied += 1
+        removed = []
+        for relative in sorted(set(record) - set(local)):
+            if relative in present:
+                current = relative
+                connection.remove(relative)
+                removed.append(relative)
+            del record[relative]
+        current = None
+        connection.remove_empty_folders(removed)
+    except remote.PublicationError:
+        raise
+    except Exception as exc:
+        raise remote.failure(target, exc, connection.secrets, current) from None
+    finally:
+        connection.close()
+        write_atomic(record_path, json.dumps(records, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
     return copied
 
 
+def _note_publication(manifest_path: Path, outcome: dict[str, Any]) -> None:
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["publication"] = outcome
+    write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1, default=str).encode("utf-8"))
+
+
 def publish_run(workspace: Workspace, camp: Any, manifest_path: Path) -> None:
-    """After a run: retention, index pages, and the copy to the campaign's target if remote."""
+    """After a run: retention, index pages, and the copy to the campaign's target if remote.
+
+    The local web space is complete before the copy starts; if the copy fails, the run's
+    manifest says so and PublicationError (French, no secret) is raised to the caller.
+    """
     out_root = manifest_path.parents[2]
     apply_retention(out_root, camp.conservation)
     write_campaign_index(out_root, camp.titre)
     write_root_index(workspace.rendered_dir)
     target = str(camp.publication.get("cible", "rendered"))
-    if target != "rendered":
-        copy_to_target(out_root, target)
+    if target == "rendered":
+        return
+    try:
+        copied = copy_to_target(out_root, camp.publication)
+    except remote.PublicationError as exc:
+        _note_publication(manifest_path, {"cible": remote.label(target), "statut": "echec", "erreur": str(exc)})
+        raise remote.PublicationError(f"Campagne « {camp.nom} » : {exc} Les rapports restent publiés dans "
+                                      f"{out_root}.") from None
+    _note_publication(manifest_path, {"cible": remote.label(target), "statut": "publie", "fichiers_envoyes": copied})
