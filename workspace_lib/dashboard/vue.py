@@ -104,18 +104,6 @@ def _warehouse_version(con: duckdb.DuckDBPyConnection) -> tuple:
     return (path, stat.st_mtime_ns, stat.st_size)
 
 
-def _indicator(con, ind_id: str, per: Perimetre, annee: int, niveau: str, version: tuple):
-    """An indicator's table; cached for the comparison levels (not the employer itself)."""
-    if niveau == "employeur":
-        return INDICATEURS[ind_id].fonction(con, per, annee)
-    key = (version, ind_id, per.niveau, per.code, annee)
-    if key not in _COMPARISONS:
-        if len(_COMPARISONS) > 2000:
-            _COMPARISONS.clear()
-        _COMPARISONS[key] = INDICATEURS[ind_id].fonction(con, per, annee)
-    return _COMPARISONS[key]
-
-
 def _grand_total(table, key: str, niveau: str):
     """A 0-dimension copy of an indicator table (its grand total), for comparisons."""
     cells = table.cells
@@ -124,6 +112,19 @@ def _grand_total(table, key: str, niveau: str):
     copy = type(table)(**{**table.__dict__, "dimensions": [], "cells": cells.drop(columns=list(table.dimensions)),
                           "perimetre": {**table.perimetre, "niveau_comparaison": niveau}})
     return to_disclosure(copy, key)
+
+
+def _total(con, key: str, ind_id: str, per: Perimetre, annee: int, niveau: str, version: tuple):
+    """An indicator's grand total, ready for disclosure control; kept for the comparison levels
+    (not the employer itself). Disclosure control returns new tables: the kept one is never changed."""
+    if niveau == "employeur":
+        return _grand_total(INDICATEURS[ind_id].fonction(con, per, annee), key, niveau)
+    cache_key = (version, key, ind_id, per.niveau, per.code, annee)
+    if cache_key not in _COMPARISONS:
+        if len(_COMPARISONS) > 2000:
+            _COMPARISONS.clear()
+        _COMPARISONS[cache_key] = _grand_total(INDICATEURS[ind_id].fonction(con, per, annee), key, niveau)
+    return _COMPARISONS[cache_key]
 
 
 def calculer(con: duckdb.DuckDBPyConnection, spec: Spec, code: str, annee: int,
@@ -141,7 +142,7 @@ def calculer(con: duckdb.DuckDBPyConnection, spec: Spec, code: str, annee: int,
                 if el.rendu in ("comparaison", "chiffres"):
                     for niveau, per, _ in levels:
                         key = f"{el.nom}:{ind_id}:{niveau}"
-                        raw[key] = _grand_total(_indicator(con, ind_id, per, annee, niveau, version), key, niveau)
+                        raw[key] = _total(con, key, ind_id, per, annee, niveau, version)
                     continue
                 years = list(range(annee - el.annees + 1, annee + 1)) if el.annees > 1 else annee
                 table = ind.fonction(con, main, years, **kwargs)

@@ -207,10 +207,12 @@ def strate_of(con: duckdb.DuckDBPyConnection, siret: str, annee: int) -> str:
     Pour un périmètre : ``Perimetre("strate", f"{departement}:{strate_of(con, siret, annee)}")``.
     Lève ``ValueError`` si l'employeur n'est pas dans l'entrepôt pour cette année.
     """
+    # The headcount is computed once, below the CASE that compares it with every bound
+    # (written in the CASE, the sub-query would be planned once per bound: 30 ms).
     row = con.execute(
-        "SELECT " + strate_sql("e.type", "(SELECT count(*) FROM agent a WHERE a.annee = $annee "
-                               f"AND a.siret = $siret AND {POP_PERMANENT_31_12})")
-        + " FROM employeur e WHERE e.annee = $annee AND e.siret = $siret",
+        "SELECT " + strate_sql("type", "n") + " FROM (SELECT e.type, (SELECT count(*) FROM agent a "
+        f"WHERE a.annee = $annee AND a.siret = $siret AND {POP_PERMANENT_31_12}) AS n "
+        "FROM employeur e WHERE e.annee = $annee AND e.siret = $siret)",
         {"annee": int(annee), "siret": siret},
     ).fetchone()
     if row is None:
