@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import threading
 import time
@@ -43,8 +44,16 @@ class Server:
     publication: Callable[[str], dict[str, Any]]  # campaign folder name -> publication section
     read: Callable[[str], dict[str, bytes]]        # folder -> {relative path: bytes} (empty if absent)
     put: Callable[[str, bytes], None]              # write a file the publication did not make
+    root: Path | None                              # the served folder, if local
     wrong_password: Callable[[str], dict[str, Any]] | None = None
     down: Callable[[str], dict[str, Any]] | None = None
+
+
+def _writer(root: Path) -> Callable[[str, bytes], None]:
+    def put(path: str, data: bytes) -> None:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(data)
+    return put
 
 
 # SFTP -------------------------------------------------------------------------------------
@@ -127,21 +136,7 @@ def _sftp(srv) -> Server:
         client.close()
         return out
 
-    def put(path: str, data: bytes) -> None:
-        client = _paramiko_sftp(srv)
-        sftp = client.open_sftp()
-        parts = path.split("/")
-        for i in range(1, len(parts)):
-            folder = "/srv/web/" + "/".join(parts[:i])
-            try:
-                sftp.mkdir(folder)
-            except OSError:
-                pass
-        with sftp.open(f"/srv/web/{path}", "wb") as handle:
-            handle.write(data)
-        client.close()
-
-    return Server("sftp", publication, read, put,
+    return Server("sftp", publication, read, _writer(srv.root / "srv/web"), srv.root / "srv/web",
                   wrong_password=lambda folder: publication(folder, variable_mot_de_passe="RSU_TEST_SFTP_FAUX"),
                   down=lambda folder: {**publication(folder),
                                        "cible": f"sftp://{USER}@127.0.0.1:{_closed_port()}/srv/web/{folder}"})
@@ -157,8 +152,9 @@ def webdav_server(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("webdav-root")
     (root / "web").mkdir()
+    readonly = tmp_path_factory.mktemp("webdav-readonly")
     app = WsgiDAVApp({
-        "provider_mapping": {"/": str(root)},
+        "provider_mapping": {"/lecture": {"root": str(readonly), "readonly": True}, "/": str(root)},
         "simple_dc": {"user_mapping": {"*": {USER: {"password": PASSWORD}}}},
         "http_authenticator": {"accept_basic": True, "accept_digest": False, "default_to_digest": False},
         "verbose": 1, "logging": {"enable": False}, "lock_storage": True, "property_manager": True,
@@ -205,14 +201,7 @@ def _webdav(srv) -> Server:
             walk(f"/web/{folder}/")
         return out
 
-    def put(path: str, data: bytes) -> None:
-        with httpx.Client(base_url=base, auth=(USER, PASSWORD)) as client:
-            parts = path.split("/")
-            for i in range(1, len(parts)):
-                client.request("MKCOL", "/web/" + "/".join(parts[:i]))
-            assert client.put(f"/web/{path}", content=data).status_code in (200, 201, 204)
-
-    return Server("webdav", publication, read, put,
+    return Server("webdav", publication, read, _writer(srv.root / "web"), srv.root / "web",
                   wrong_password=lambda folder: publication(folder, variable_mot_de_passe="RSU_TEST_DAV_FAUX"),
                   down=lambda folder: {**publication(folder),
                                        "cible": f"webdav+http://{USER}@127.0.0.1:{_closed_port()}/web/{folder}"})
@@ -226,14 +215,25 @@ def s3_server():
     import boto3
     from moto.server import ThreadedMotoServer
 
+    import httpx
+
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
+    # Moto checks the keys (IAM) once the first 4 requests below are done.
+    httpx.post(f"{endpoint}/moto-api/reset-auth", content="4").raise_for_status()
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="amorce",
+                       aws_secret_access_key="amorce")
+    iam.create_user(UserName="publication")
+    iam.put_user_policy(UserName="publication", PolicyName="s3", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="publication")["AccessKey"]
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="test", aws_secret_access_key="test")
+                          aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
     client.create_bucket(Bucket="web")
-    yield SimpleNamespace(endpoint=endpoint, client=client)
+    yield SimpleNamespace(endpoint=endpoint, client=client, key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    httpx.post(f"{endpoint}/moto-api/reset-auth", content="inf")
     server.stop()
 
 
@@ -241,9 +241,9 @@ def _s3(srv) -> Server:
     options = {"endpoint_url": srv.endpoint, "client_kwargs": {"region_name": "us-east-1"},
                "config_kwargs": {"retries": {"max_attempts": 1}, "connect_timeout": 2}}
 
-    def publication(folder: str) -> dict[str, Any]:
+    def publication(folder: str, secret: str = "RSU_TEST_S3_SECRET") -> dict[str, Any]:
         return {"cible": f"s3://web/rapports/{folder}", "variable_cle_acces": "RSU_TEST_S3_CLE",
-                "variable_cle_secrete": "RSU_TEST_S3_SECRET", "options": options}
+                "variable_cle_secrete": secret, "options": options}
 
     def read(folder: str) -> dict[str, bytes]:
         prefix = f"rapports/{folder}/"
@@ -254,7 +254,8 @@ def _s3(srv) -> Server:
     def put(path: str, data: bytes) -> None:
         srv.client.put_object(Bucket="web", Key=f"rapports/{path}", Body=data)
 
-    return Server("s3", publication, read, put,
+    return Server("s3", publication, read, put, None,
+                  wrong_password=lambda folder: publication(folder, secret="RSU_TEST_S3_FAUX"),
                   down=lambda folder: {**publication(folder), "options": {
                       **options, "endpoint_url": f"http://127.0.0.1:{_closed_port()}"}})
 
@@ -265,9 +266,11 @@ def server(request, monkeypatch) -> Server:
     monkeypatch.setenv("RSU_TEST_SFTP_FAUX", "mauvais-" + PASSWORD)
     monkeypatch.setenv("RSU_TEST_DAV_MDP", PASSWORD)
     monkeypatch.setenv("RSU_TEST_DAV_FAUX", "mauvais-" + PASSWORD)
-    monkeypatch.setenv("RSU_TEST_S3_CLE", "test")
-    monkeypatch.setenv("RSU_TEST_S3_SECRET", "test")
     fixture = request.getfixturevalue(f"{request.param}_server")
+    if request.param == "s3":
+        monkeypatch.setenv("RSU_TEST_S3_CLE", fixture.key)
+        monkeypatch.setenv("RSU_TEST_S3_SECRET", fixture.secret)
+        monkeypatch.setenv("RSU_TEST_S3_FAUX", "mauvais-" + PASSWORD)
     return {"sftp": _sftp, "webdav": _webdav, "s3": _s3}[request.param](fixture)
 
 
@@ -298,11 +301,7 @@ def _folder_server(root: Path) -> Server:
         return {p.relative_to(root / folder).as_posix(): p.read_bytes()
                 for p in (root / folder).rglob("*") if p.is_file()}
 
-    def put(path: str, data: bytes) -> None:
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_bytes(data)
-
-    return Server("file", lambda folder: {"cible": (root / folder).as_uri()}, read, put)
+    return Server("file", lambda folder: {"cible": (root / folder).as_uri()}, read, _writer(root), root)
 
 
 def test_mirror_to_another_folder(tmp_path):
@@ -333,10 +332,13 @@ def test_mirror_overwrite_and_retention(server: Server, tmp_path):
     remote = server.read("synthese")
     assert remote == {**_local(out), "manuel.txt": b"pose a la main"}
     assert server.read("voisin") == {"garder.txt": b"autre site"}
+    if server.root:  # the folders emptied by retention are gone
+        assert not (server.root / "synthese/2023").exists() and (server.root / "synthese/2024/48").is_dir()
     assert time.perf_counter() - t0 < 20
 
 
-def test_target_down_or_wrong_password_gives_a_french_error(server: Server, tmp_path):
+def test_target_down_or_wrong_password_gives_a_french_error(server: Server, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
     out = _campaign_folder(tmp_path / "rendered", "refus")
     cases = [("down", "connexion impossible")]
     if server.wrong_password:
@@ -352,6 +354,7 @@ def test_target_down_or_wrong_password_gives_a_french_error(server: Server, tmp_
         assert PASSWORD not in message and "mauvais" not in message
         assert time.perf_counter() - t0 < 15
     assert server.read("refus") == {}
+    assert PASSWORD not in caplog.text
 
 
 def test_publish_run_keeps_the_local_web_space_and_records_the_failure(server: Server, workspace):
@@ -372,6 +375,44 @@ def test_publish_run_keeps_the_local_web_space_and_records_the_failure(server: S
     publish_run(workspace, camp, manifest)
     assert json.loads(manifest.read_text(encoding="utf-8"))["publication"]["statut"] == "publie"
     assert server.read("echec") == _local(out)
+
+
+# WebDAV details ---------------------------------------------------------------------------
+
+@pytest.fixture
+def webdav(webdav_server, monkeypatch) -> Server:
+    monkeypatch.setenv("RSU_TEST_DAV_MDP", PASSWORD)
+    return _webdav(webdav_server)
+
+
+def test_webdav_read_only_folder_is_a_permission_error(webdav, webdav_server, tmp_path):
+    out = _campaign_folder(tmp_path / "rendered", "lecture")
+    publication = {**webdav.publication("x"), "cible": f"webdav+http://{USER}@127.0.0.1:{webdav_server.port}/lecture/x"}
+    with pytest.raises(PublicationError) as info:
+        copy_to_target(out, publication)
+    assert "permission refusée" in str(info.value) and "/lecture/x" in str(info.value), str(info.value)
+
+
+def test_webdav_failed_rename_leaves_no_temporary_file(webdav, tmp_path, monkeypatch):
+    from workspace_lib.render import remote
+
+    out = _campaign_folder(tmp_path / "rendered", "coupure")
+    copy_to_target(out, webdav.publication("coupure"))
+    (out / "index.html").write_bytes(b"<html>jamais publiee</html>")
+
+    def broken(self, temporary, destination):
+        raise ConnectionResetError("connexion coupée")
+
+    monkeypatch.setattr(remote._WebdavTarget, "_replace", broken)
+    with pytest.raises(PublicationError, match=r"connexion interrompue \(fichier index.html\)"):
+        copy_to_target(out, webdav.publication("coupure"))
+    published = webdav.read("coupure")
+    assert published["index.html"] == b"<html>index</html>"  # the old one, whole
+    assert not any(name.endswith(TEMP_SUFFIX) for name in published)
+    monkeypatch.undo()
+    monkeypatch.setenv("RSU_TEST_DAV_MDP", PASSWORD)
+    assert copy_to_target(out, webdav.publication("coupure")) == 1
+    assert webdav.read("coupure") == _local(out)
 
 
 # SFTP details -----------------------------------------------------------------------------
@@ -487,3 +528,11 @@ def test_named_variables_leave_the_environment(tmp_path, monkeypatch):
 
     assert "RSU_TEST_RETIREE" not in os.environ
     assert camp.publication["variable_mot_de_passe"] == "RSU_TEST_RETIREE"
+
+
+def test_copy_to_target_checks_its_argument(tmp_path):
+    out = _campaign_folder(tmp_path / "rendered", "direct")
+    with pytest.raises(PublicationError) as info:
+        copy_to_target(out, f"sftp://{USER}:{PASSWORD}@127.0.0.1/srv/web")
+    assert "variable_mot_de_passe" in str(info.value) and PASSWORD not in str(info.value)
+    assert copy_to_target(out, "rendered") == 0

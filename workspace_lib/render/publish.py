@@ -183,7 +183,13 @@ def copy_to_target(out_root: Path, publication: dict[str, Any] | str) -> int:
     """
     if isinstance(publication, str):
         publication = {"cible": publication}
+    try:
+        remote.validate(publication)
+    except remote.PublicationConfigError as exc:
+        raise remote.PublicationError(f"Publication impossible : clé « {exc.key} » : {exc.rule}.") from None
     target = str(publication["cible"])
+    if target == "rendered":
+        return 0
     files = {p.relative_to(out_root).as_posix(): p
              for p in out_root.rglob("*") if p.is_file() and STATE_DIR not in p.relative_to(out_root).parts}
     local = {relative: _digest(path) for relative, path in files.items()}
@@ -223,7 +229,10 @@ def copy_to_target(out_root: Path, publication: dict[str, Any] | str) -> int:
     except Exception as exc:
         raise remote.failure(target, exc, connection.secrets, current) from None
     finally:
-        connection.close()
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001 - the outcome is already known
+            pass
         write_atomic(record_path, json.dumps(records, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
     return copied
 

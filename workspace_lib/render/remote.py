@@ -58,11 +58,6 @@ class PublicationError(RuntimeError):
     """The copy to a remote target failed; the message is French and holds no secret."""
 
 
-def scheme_of(target: str) -> str:
-    """The kind of target: rendered, file, sftp, webdav+https, webdav+http or s3."""
-    return "rendered" if target == "rendered" else urlsplit(target).scheme.lower()
-
-
 def label(target: str) -> str:
     """The target's address as shown in messages: any password in it is masked."""
     parts = urlsplit(target)
@@ -89,13 +84,15 @@ def validate(publication: Any) -> dict[str, Any]:
                 f"publication.{key}", "aucun secret dans le fichier de campagne : indiquez le nom de la variable "
                 "d'environnement qui le contient (variable_mot_de_passe, variable_cle_acces, variable_cle_secrete)")
         if key not in KEYS:
-            raise PublicationConfigError(f"publication.{key}", f"clé inconnue (clés admises : {', '.join(sorted(KEYS))})")
+            raise PublicationConfigError(f"publication.{key}",
+                                         f"clé inconnue (clés admises : {', '.join(sorted(KEYS))})")
     target = publication["cible"]
     if not isinstance(target, str) or not target:
         raise PublicationConfigError("publication.cible", f"« rendered » ou une adresse attendue ({EXAMPLES})")
     if target == "rendered":
         if set(publication) != {"cible"}:
-            raise PublicationConfigError("publication", "pas d'autre clé que « cible » pour une publication dans rendered")
+            raise PublicationConfigError("publication",
+                                         "pas d'autre clé que « cible » pour une publication dans rendered")
         return publication
     try:
         parts = urlsplit(target)
@@ -338,8 +335,8 @@ def connect(publication: dict[str, Any]) -> Target:
                 kwargs.setdefault("allow_agent", False)
                 kwargs.setdefault("look_for_keys", False)
             known = publication.get("hotes_connus")
-            fs = _CheckedSFTP(parts.hostname, known_hosts=os.path.expanduser(known) if known else None,
-                              skip_instance_cache=True, **kwargs)
+            fs = _checked_sftp_class()(parts.hostname, known_hosts=os.path.expanduser(known) if known else None,
+                                       skip_instance_cache=True, **kwargs)
             return _SFTPTarget(fs, path, target, secrets)
         if scheme.startswith("webdav"):
             from webdav4.fsspec import WebdavFileSystem
@@ -352,6 +349,9 @@ def connect(publication: dict[str, Any]) -> Target:
             fs = WebdavFileSystem(base, auth=(user, password) if password else None, skip_instance_cache=True,
                                   **{"timeout": 30, **options})
             return _WebdavTarget(fs, path, target, secrets)
+        if scheme != "s3":
+            raise PublicationError(f"Publication vers {label(target)} impossible : adresse non prise en charge "
+                                   f"({EXAMPLES}).")
         from s3fs import S3FileSystem
 
         key = _secret(publication, "variable_cle_acces", "clé d'accès S3", target)
@@ -396,10 +396,6 @@ def _checked_sftp_class() -> type:
     return CheckedSFTP
 
 
-def _CheckedSFTP(host: str, **kwargs: Any) -> Any:  # noqa: N802 - builds the class on first use
-    return _checked_sftp_class()(host, **kwargs)
-
-
 def failure(target: str, exc: BaseException, secrets: list[str], relative: str | None = None) -> PublicationError:
     """A French PublicationError for ``exc``, naming the target (and file), without any secret."""
     reason = _reason(exc, target).rstrip(".") + (f" (fichier {relative})" if relative else "")
@@ -417,8 +413,10 @@ def _reason(exc: BaseException, target: str) -> str:
     """What went wrong, in French, from the exception of paramiko, httpx/webdav4, botocore or the OS."""
     name = type(exc).__name__
     text = str(exc)
-    status = getattr(getattr(exc, "response", None), "status_code", None)
-    if name == "AuthenticationException" or "Authentication failed" in text or status == 401:
+    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    if name == "AuthenticationException" or "Authentication failed" in text or status == 401 \
+            or "signature we calculated does not match" in text or "InvalidAccessKeyId" in text \
+            or "Access Key Id you provided does not exist" in text:
         return "authentification refusée (utilisateur, mot de passe ou clé incorrects)"
     if name == "BadHostKeyException":
         return ("la clé du serveur SSH ne correspond pas à celle des hôtes connus : le serveur a changé de clé ou "
@@ -432,6 +430,9 @@ def _reason(exc: BaseException, target: str) -> str:
     if name in ("NoValidConnectionsError", "ConnectionRefusedError", "ConnectError", "EndpointConnectionError") \
             or isinstance(exc, ConnectionRefusedError):
         return "connexion impossible (serveur arrêté, port fermé ou adresse erronée)"
+    if isinstance(exc, (ConnectionError, EOFError)) or name in ("RemoteProtocolError", "ReadError", "WriteError") \
+            or "connection dropped" in text.lower():
+        return "connexion interrompue"
     if isinstance(exc, socket.gaierror):
         return "nom d'hôte introuvable"
     if isinstance(exc, (TimeoutError, socket.timeout)) or "Timeout" in name:
@@ -440,8 +441,13 @@ def _reason(exc: BaseException, target: str) -> str:
         return ("aucune clé S3 : définissez AWS_ACCESS_KEY_ID et AWS_SECRET_ACCESS_KEY, ou nommez les variables "
                 "dans « variable_cle_acces » et « variable_cle_secrete »")
     if isinstance(exc, PermissionError) or status == 403 or getattr(exc, "errno", None) == 13 \
-            or "AccessDenied" in text or "Permission denied" in text:
+            or name == "ForbiddenOperation" or "AccessDenied" in text or "Permission denied" in text:
         return "permission refusée sur la cible"
+    if name == "InsufficientStorage" or status == 507 or getattr(exc, "errno", None) == 28 \
+            or "No space left" in text:
+        return "plus de place sur la cible"
+    if name == "ResourceLocked" or status == 423:
+        return "fichier verrouillé sur la cible"
     if isinstance(exc, FileNotFoundError) and getattr(exc, "filename", None) and not urlsplit(target).scheme == "s3":
         return f"fichier introuvable : {exc.filename}"
     if status is not None:
