@@ -7,13 +7,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import socket
+import stat
 import threading
 import time
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
@@ -32,10 +36,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _closed_port() -> int:
-    return _free_port()  # nothing listens there once the probe socket is closed
-
-
 @dataclass
 class Server:
     """A running target: its publication section and an independent reader of the campaign folder."""
@@ -46,7 +46,7 @@ class Server:
     put: Callable[[str, bytes], None]              # write a file the publication did not make
     root: Path | None                              # the served folder, if local
     wrong_password: Callable[[str], dict[str, Any]] | None = None
-    down: Callable[[str], dict[str, Any]] | None = None
+    down: Callable[[str], dict[str, Any]] | None = None  # a closed port
 
 
 def _writer(root: Path) -> Callable[[str, bytes], None]:
@@ -121,8 +121,6 @@ def _sftp(srv) -> Server:
         out: dict[str, bytes] = {}
 
         def walk(path: str, prefix: str) -> None:
-            import stat
-
             for entry in sftp.listdir_attr(path):
                 if stat.S_ISDIR(entry.st_mode):
                     walk(f"{path}/{entry.filename}", f"{prefix}{entry.filename}/")
@@ -139,7 +137,7 @@ def _sftp(srv) -> Server:
     return Server("sftp", publication, read, _writer(srv.root / "srv/web"), srv.root / "srv/web",
                   wrong_password=lambda folder: publication(folder, variable_mot_de_passe="RSU_TEST_SFTP_FAUX"),
                   down=lambda folder: {**publication(folder),
-                                       "cible": f"sftp://{USER}@127.0.0.1:{_closed_port()}/srv/web/{folder}"})
+                                       "cible": f"sftp://{USER}@127.0.0.1:{_free_port()}/srv/web/{folder}"})
 
 
 # WebDAV -----------------------------------------------------------------------------------
@@ -185,9 +183,6 @@ def _webdav(srv) -> Server:
                 if reply.status_code == 404:
                     return
                 assert reply.status_code == 207, reply.text
-                import xml.etree.ElementTree as ET
-                from urllib.parse import unquote, urlsplit
-
                 for response in ET.fromstring(reply.content).findall("{DAV:}response"):
                     href = unquote(urlsplit(response.findtext("{DAV:}href")).path)
                     if href.rstrip("/") == path.rstrip("/"):
@@ -204,7 +199,7 @@ def _webdav(srv) -> Server:
     return Server("webdav", publication, read, _writer(srv.root / "web"), srv.root / "web",
                   wrong_password=lambda folder: publication(folder, variable_mot_de_passe="RSU_TEST_DAV_FAUX"),
                   down=lambda folder: {**publication(folder),
-                                       "cible": f"webdav+http://{USER}@127.0.0.1:{_closed_port()}/web/{folder}"})
+                                       "cible": f"webdav+http://{USER}@127.0.0.1:{_free_port()}/web/{folder}"})
 
 
 # S3 ---------------------------------------------------------------------------------------
@@ -257,7 +252,7 @@ def _s3(srv) -> Server:
     return Server("s3", publication, read, put, None,
                   wrong_password=lambda folder: publication(folder, secret="RSU_TEST_S3_FAUX"),
                   down=lambda folder: {**publication(folder), "options": {
-                      **options, "endpoint_url": f"http://127.0.0.1:{_closed_port()}"}})
+                      **options, "endpoint_url": f"http://127.0.0.1:{_free_port()}"}})
 
 
 @pytest.fixture(params=["sftp", "webdav", "s3"])
@@ -524,8 +519,6 @@ def test_named_variables_leave_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("RSU_TEST_RETIREE", "valeur")
     camp = _load_with(tmp_path, {"cible": "webdav+https://u@dav.cdg48.fr/web",
                                  "variable_mot_de_passe": "RSU_TEST_RETIREE"})
-    import os
-
     assert "RSU_TEST_RETIREE" not in os.environ
     assert camp.publication["variable_mot_de_passe"] == "RSU_TEST_RETIREE"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from . import remote
 from .job import write_atomic
 
 STATE_DIR = "_campagnes"
+log = logging.getLogger(__name__)
 FORMAT_LABELS = {"pdf": "PDF", "docx": "Word", "xlsx": "Excel", "html": "Page web"}
 
 
@@ -224,6 +226,7 @@ def copy_to_target(out_root: Path, publication: dict[str, Any] | str) -> int:
             del record[relative]
         current = None
         connection.remove_empty_folders(removed)
+        log.info("Publication vers %s : %d fichier(s) envoyé(s), %d supprimé(s).", key, copied, len(removed))
     except remote.PublicationError:
         raise
     except Exception as exc:
