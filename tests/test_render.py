@@ -278,6 +278,22 @@ def test_publication_to_another_folder(demo, tmp_path):
     assert not any("_campagnes" in p or p.endswith(".partiel") for p in copied)
 
 
+def test_failed_publication_is_reported_and_local_reports_stay(demo, tmp_path):
+    employers = _employers(demo)
+    blocker = tmp_path / "pas-un-dossier"
+    blocker.write_text("un fichier, pas un dossier")
+    camp_path = _campaign(tmp_path, nom="non-publiee", formats=["html"],
+                          publication={"cible": (blocker / "site").as_uri()})
+    result = CliRunner().invoke(cli, ["--workspace", str(demo.root), "render", str(camp_path),
+                                      "--only", f"siret={employers['petit']}"])
+    assert result.exit_code == 1, result.output
+    assert "1 rapport produit" in result.output and "Publication en échec" in result.output
+    out_root = demo.rendered_dir / "non-publiee"
+    assert (out_root / "index.html").exists() and list(out_root.rglob("*.html"))[1:]
+    manifest = json.loads(sorted((out_root / "_campagnes" / "executions").glob("*.json"))[-1].read_text())
+    assert manifest["publication"]["statut"] == "echec"
+
+
 def test_dask_executor_with_two_worker_processes(demo, tmp_path):
     from distributed import LocalCluster
 

@@ -126,7 +126,7 @@ def render(campaign_file: Path, only: tuple[str, ...], workers: int | None, exec
     report = run_campaign(workspace, campaign, executor=executor, workers=workers,
                           scheduler_address=scheduler_address, only=filters or None)
     click.echo(report.describe())
-    if report.failed:
+    if report.failed or report.publication_error:
         sys.exit(1)
 
 

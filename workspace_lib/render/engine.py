@@ -46,6 +46,8 @@ class RunReport:
     manifest: Path | None = None
     out_root: Path | None = None
     failures: list[JobResult] = field(default_factory=list)
+    # Why the copy to the campaign's remote target failed (the reports stay in rendered/).
+    publication_error: str | None = None
 
     def describe(self) -> str:
         lines = [
@@ -58,6 +60,8 @@ class RunReport:
         ]
         for f in self.failures[:10]:
             lines.append(f"  échec {json.dumps(f.parameters, ensure_ascii=False)} : {f.error}")
+        if self.publication_error:
+            lines.append(f"Publication en échec : {self.publication_error}")
         return "\n".join(lines)
 
 
@@ -152,6 +156,7 @@ def run_campaign(workspace: Workspace, camp: campaigns.Campaign, executor: str =
                  only: dict[str, str] | None = None, show_progress: bool | None = None) -> RunReport:
     """Render every report of a campaign; see the module docstring."""
     from .publish import publish_run
+    from .remote import PublicationError
 
     started = dt.datetime.now(dt.timezone.utc)
     t0 = time.perf_counter()
@@ -211,7 +216,10 @@ def run_campaign(workspace: Workspace, camp: campaigns.Campaign, executor: str =
     manifest_path = out_root / STATE_DIR / "executions" / f"{run_id}.json"
     write_atomic(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1, default=str).encode("utf-8"))
     report.manifest = manifest_path
-    publish_run(workspace, camp, manifest_path)
+    try:
+        publish_run(workspace, camp, manifest_path)
+    except PublicationError as exc:  # the run is recorded; its caller says it failed
+        report.publication_error = str(exc)
     return report
 
 

@@ -203,6 +203,8 @@ class Scheduler:
             raise
         finally:
             self.running = None
+        if error is None and report.publication_error:
+            error = report.publication_error  # reports produced, not published to the target
         outcome = "erreur" if error else ("echec" if report.failed else "ok")
         counts = {} if report is None else {
             "done": report.done, "failed": report.failed, "skipped_done": report.skipped_done,
