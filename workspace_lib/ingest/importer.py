@@ -16,7 +16,6 @@ import getpass
 import json
 import os
 import shutil
-import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..config import Workspace
 from ..file_formats import FILE_KINDS, LOAD_ORDER, FileKind, detect_kind
+from .. import scratch as scratch_folders
 from ..fr import pluriel
 from ..warehouse import SCHEMA_VERSION, current_version, migrate
 from . import crosscheck, postgres, readers
@@ -126,8 +126,8 @@ class _Import:
         workspace.ensure()
         scratch = workspace.root / ".tmp"
         scratch.mkdir(exist_ok=True)
-        _remove_orphans(scratch)
-        self.workdir = Path(tempfile.mkdtemp(prefix=f"import-{os.getpid()}-", dir=scratch))
+        scratch_folders.remove_orphans(scratch, "import")
+        self.workdir = scratch_folders.make(scratch, "import")
         self.con = duckdb.connect(":memory:", config={"temp_directory": str(self.workdir / "spill")})
         fill_ref_values(self.con, FILE_KINDS)
         self.has_warehouse = workspace.warehouse_path.exists()
@@ -447,21 +447,6 @@ def import_sources(workspace: Workspace, sources: list[str], year: int | None = 
     _journal(workspace, [{**entry, "resultat": o.result, "source": o.source, "type": o.kind, "lignes": o.rows}
                          for o in report.outcomes])
     return report
-
-
-def _remove_orphans(scratch: Path) -> None:
-    """Remove the scratch folders of imports whose process is gone (killed)."""
-    for folder in scratch.glob("import-*-*"):
-        pid_text = folder.name.split("-")[1]
-        if not pid_text.isdigit():
-            continue
-        pid = int(pid_text)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except PermissionError:
-            pass  # alive, owned by another user
 
 
 def _safe(source: str) -> str:

@@ -26,7 +26,6 @@ import ast
 import copy
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,8 @@ from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 from papermill.parameterize import parameterize_notebook
+
+from .. import scratch
 
 # Cleans the namespace between two reports: `%reset -f` empties the user namespace and the
 # output history (and collects garbage); then what survives is frozen (see the module docstring).
@@ -91,7 +92,8 @@ class WarmKernel:
         Path(env["JUPYTER_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
         # Local sockets in a private folder (0700), not TCP ports on 127.0.0.1 that any local
         # user may reach (and about which ipykernel warns on every start).
-        self._sockets = tempfile.mkdtemp(prefix="rsu-noyau-")
+        scratch.remove_orphans(None, "rsu-noyau")  # left by a worker killed outright
+        self._sockets = str(scratch.make(None, "rsu-noyau"))
         self.km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(self._sockets, "k"),
                                 connection_file=str(Path(env["JUPYTER_RUNTIME_DIR"])
                                                     / f"kernel-rendu-{os.getpid()}-{id(self)}.json"))
