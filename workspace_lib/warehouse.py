@@ -172,6 +172,19 @@ def connect(workspace: Workspace, read_only: bool = False) -> duckdb.DuckDBPyCon
     return con
 
 
+def file_state(path: Path) -> str:
+    """Size and modification time of a warehouse file and of its write-ahead log, if any: a
+    different text after every write (what caches of computed results are keyed on)."""
+    parts = []
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            stat = file.stat()
+        except FileNotFoundError:
+            continue
+        parts.append(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return ";".join(parts)
+
+
 @contextlib.contextmanager
 def connection(workspace: Workspace, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """``connect`` as a context manager that always closes the connection."""

@@ -26,6 +26,7 @@ from typing import Any
 
 from ..atomic import atomic_file
 from ..config import Workspace
+from ..warehouse import file_state
 from .vue import Resultat
 
 log = logging.getLogger(__name__)
@@ -55,15 +56,8 @@ def code_fingerprint() -> str:
 
 
 def warehouse_state(workspace: Workspace) -> str:
-    """Size and modification time of the warehouse file (and of its write-ahead log, if any)."""
-    parts = []
-    for path in (workspace.warehouse_path, workspace.warehouse_path.with_name(workspace.warehouse_path.name + ".wal")):
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            continue
-        parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return ";".join(parts)
+    """The state of the workspace's warehouse file (see :func:`..warehouse.file_state`)."""
+    return file_state(workspace.warehouse_path)
 
 
 def cle(workspace: Workspace, *parts: Any) -> str:

@@ -22,6 +22,7 @@ from ..disclosure import Rules, Table
 from ..indicators import INDICATEURS, Perimetre
 from ..indicators.comparaison import perimetres_employeur
 from ..indicators.moteur import ENSEMBLE
+from ..warehouse import file_state
 from . import libelles
 from .protection import as_published, proteger, to_disclosure
 
@@ -100,8 +101,7 @@ def _warehouse_version(con: duckdb.DuckDBPyConnection) -> tuple:
     path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
     if not path:
         return ("memoire", id(con))
-    stat = Path(path).stat()
-    return (path, stat.st_mtime_ns, stat.st_size)
+    return (path, file_state(Path(path)))
 
 
 def _grand_total(table, key: str, niveau: str):
