@@ -48,6 +48,11 @@ _RSS = ("import resource, json; print(json.dumps({'rss_mb': resource.getrusage(r
 _IDENTIFIERS = ('nom', 'prenom', 'nir', 'matricule', 'date_naissance')
 
 
+def _kept(path: Path) -> str:
+    """Select list of what the warehouse keeps of a file (an employer's name is kept)."""
+    return "*" if path.name.startswith("employeurs") else f"COLUMNS(lambda c: c NOT IN {_IDENTIFIERS})"
+
+
 def _load() -> str:
     return "charge moyenne de la machine (1 min) : {:.2f}".format(os.getloadavg()[0])
 
@@ -90,7 +95,7 @@ def main() -> None:
     floor_code = (
         "import duckdb\n"
         f"con = duckdb.connect({str(tmp / 'plancher.duckdb')!r})\n"
-        + "".join(f"con.execute(\"CREATE TABLE t{i} AS SELECT COLUMNS(c -> c NOT IN {_IDENTIFIERS}) FROM read_csv(?, delim=';', header=true, "
+        + "".join(f"con.execute(\"CREATE TABLE t{i} AS SELECT {_kept(f)} FROM read_csv(?, delim=';', header=true, "
                   f"decimal_separator=',', dateformat='%d/%m/%Y')\", [{str(f)!r}])\n" for i, f in enumerate(files))
         + "con.execute('CHECKPOINT')\n" + _RSS
     )
