@@ -222,6 +222,18 @@ def test_failure_is_mailed_in_french_and_the_password_stays_out_of_the_workspace
     assert leaks == []
 
 
+def test_run_whose_publication_fails_is_an_error_with_its_counts(ws, campaigns, tmp_path):
+    blocker = tmp_path / "pas-un-dossier"
+    blocker.write_text("un fichier, pas un dossier")
+    write_campaign(campaigns, "hors-ligne", "0 6 * * 1", publication={"cible": (blocker / "site").as_uri()})
+    records = run_once(ws, campaigns, now=paris(2025, 1, 6, 6, 1), workers=1)
+    run = records[0]
+    assert (run.outcome, run.done, run.failed) == ("erreur", 2, 0)
+    assert "Campagne « hors-ligne »" in run.error and "restent publiés" in run.error
+    assert RunStore(ws.root).get(run.id).error == run.error
+    assert len(list((ws.rendered_dir / "hors-ligne").glob("*.html"))) == 3  # two reports and the index
+
+
 def test_service_catches_up_refuses_a_second_scheduler_and_prints_history(ws, campaigns):
     write_campaign(campaigns, "annuelle", "0 0 1 1 *")  # its last fire time (1 January) was never run
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
