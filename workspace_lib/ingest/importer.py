@@ -25,9 +25,9 @@ import duckdb
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from .. import scratch as scratch_folders
 from ..config import Workspace
 from ..file_formats import FILE_KINDS, LOAD_ORDER, FileKind, detect_kind
-from .. import scratch as scratch_folders
 from ..fr import pluriel
 from ..warehouse import SCHEMA_VERSION, current_version, migrate
 from . import crosscheck, postgres, readers
