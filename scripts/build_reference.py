@@ -5,8 +5,8 @@ BANATIC, Licence Ouverte), laid out in ../shared/reference. Run from the reposit
 
     .venv/bin/python scripts/build_reference.py [SOURCE_DIR]
 
-It writes workspace_lib/data/{communes,epci,departements,regions}.csv.gz, committed so that an
-install needs neither npm nor ../shared.
+It writes workspace_lib/data/{communes,anciennes_communes,epci,departements,regions}.csv.gz,
+committed so that an install needs neither npm nor ../shared.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ def _load(source: Path, name: str) -> list[dict]:
 
 
 def build(source: Path = DEFAULT_SOURCE, out: Path = OUT) -> dict[str, int]:
-    """Derive the four reference tables from ``source`` into ``out``; return their row counts."""
-    communes = [c for c in _load(source, "communes.json") if c["type"] == "commune-actuelle"]
+    """Derive the reference tables from ``source`` into ``out``; return their row counts."""
+    every_commune = _load(source, "communes.json")
+    communes = [c for c in every_commune if c["type"] == "commune-actuelle"]
     epcis = _load(source, "epci.json")
     commune_epci = {m["code"]: e["code"] for e in epcis for m in e["membres"]}
 
@@ -44,6 +45,20 @@ def build(source: Path = DEFAULT_SOURCE, out: Path = OUT) -> dict[str, int]:
             "epci_siren": [commune_epci.get(c["code"]) for c in communes],
         }
     ).sort_values("code_insee")
+
+    # Former communes (delegated or associated to a commune nouvelle) with a code of their own:
+    # boundaries of an older vintage still draw them.
+    current = set(communes_df["code_insee"])
+    former = [c for c in every_commune if c["type"] in ("commune-deleguee", "commune-associee")
+              and c["code"] not in current and c.get("chefLieu") in current]
+    anciennes_df = pd.DataFrame(
+        {
+            "code_insee": [c["code"] for c in former],
+            "nom": [c["nom"] for c in former],
+            "departement": [c.get("departement") for c in former],
+            "commune_actuelle": [c["chefLieu"] for c in former],
+        }
+    ).drop_duplicates("code_insee").sort_values("code_insee")
 
     dep_of_commune = dict(zip(communes_df["code_insee"], communes_df["departement"]))
     reg_of_commune = dict(zip(communes_df["code_insee"], communes_df["region"]))
@@ -96,6 +111,7 @@ def build(source: Path = DEFAULT_SOURCE, out: Path = OUT) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     tables = {
         "communes": communes_df,
+        "anciennes_communes": anciennes_df,
         "epci": epci_df,
         "departements": departements_df,
         "regions": regions_df,

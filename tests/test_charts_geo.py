@@ -191,7 +191,25 @@ def test_match_with_a_commune_to_epci_mapping(lozere):
     sirens = reference.epci_of("48")["siren"]
     match = charts.match_codes(sirens, lozere, correspondance=mapping)
     assert match.unmatched == [] and len(match.matched) == len(set(mapping.values()))
-    assert match.boundary_only == ABSORBED_SINCE_2018  # no EPCI known for them in the current COG
+    # The communes merged since 2018 get the EPCI of the commune nouvelle they joined.
+    assert match.boundary_only == []
+    assert all(mapping[code] == mapping[reference.commune_actuelle(code)] for code in ABSORBED_SINCE_2018)
+
+
+def test_former_communes_are_coloured_as_the_commune_they_joined(lozere, commune_values):
+    merged = charts.geo.current_communes(lozere)
+    assert len(merged) == 158 and all(merged[code] != code for code in ABSORBED_SINCE_2018)
+    assert sum(1 for code, current in merged.items() if code == current) == 152
+    assert reference.commune_actuelle("48057") in set(reference.communes_of("48")["code_insee"])
+    assert reference.commune_actuelle("99999") is None
+    match = charts.match_codes(commune_values, lozere, correspondance=merged)
+    assert match.boundary_only == [] and match.unmatched == ["48999"]
+    _, block = charts.carte(commune_values, lozere, "code", "valeur", "Carte", correspondance=merged)
+    assert "1 contour sans donnée" in block.texte_alternatif  # the commune without a value only
+    # A code newer than the reference stands for itself.
+    newer = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "48990", "nom": "Nouvelle"}, "geometry": lozere["features"][0]["geometry"]}]}
+    assert charts.geo.current_communes(newer) == {"48990": "48990"}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Reference data of French territories (INSEE COG), shipped with the package.
 
 Built by ``scripts/build_reference.py`` from @etalab/decoupage-administratif 6.0.0 (INSEE COG
-and BANATIC, Licence Ouverte). Tables: communes, epci, departements, regions.
+and BANATIC, Licence Ouverte). Tables: communes, anciennes_communes (former communes now part of
+a commune nouvelle, with the code of that commune), epci, departements, regions.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from importlib import resources
 
 import pandas as pd
 
-TABLES = ("communes", "epci", "departements", "regions")
+TABLES = ("communes", "anciennes_communes", "epci", "departements", "regions")
 _CODE_COLUMNS = {
     "communes": ["code_insee", "departement", "region", "siren", "epci_siren"],
+    "anciennes_communes": ["code_insee", "departement", "commune_actuelle"],
     "epci": ["siren", "departement", "region"],
     "departements": ["code", "region", "chef_lieu"],
     "regions": ["code", "chef_lieu"],
@@ -43,6 +45,19 @@ def communes_of(departement_code: str) -> pd.DataFrame:
     """The current communes of a département."""
     communes = table("communes")
     return communes[communes["departement"] == departement_code].reset_index(drop=True)
+
+
+@functools.cache
+def _current_commune() -> dict[str, str]:
+    current = table("communes")["code_insee"]
+    former = table("anciennes_communes")
+    return {**dict(zip(current, current)), **dict(zip(former["code_insee"], former["commune_actuelle"]))}
+
+
+def commune_actuelle(code: str) -> str | None:
+    """The current commune of a commune code: itself if current, the commune nouvelle it joined if
+    it is a former commune, None if unknown."""
+    return _current_commune().get(code)
 
 
 def epci_of(departement_code: str) -> pd.DataFrame:

@@ -273,11 +273,27 @@ def load_boundaries(level: str, departement: str | None = None, path: str | os.P
 
 
 def epci_by_commune(departement: str) -> dict[str, str]:
-    """Commune code -> SIREN of its EPCI, for the current communes of a département (COG)."""
+    """Commune code -> SIREN of its EPCI, for the communes of a département (COG): the current
+    ones, and the former ones (merged since) through the commune nouvelle they joined."""
     from .. import reference
 
     communes = reference.communes_of(departement)
-    return {row.code_insee: row.epci_siren for row in communes.itertuples() if isinstance(row.epci_siren, str)}
+    epci = {row.code_insee: row.epci_siren for row in communes.itertuples() if isinstance(row.epci_siren, str)}
+    former = reference.table("anciennes_communes")
+    for row in former[former["departement"] == departement].itertuples():
+        if row.commune_actuelle in epci:
+            epci[row.code_insee] = epci[row.commune_actuelle]
+    return epci
+
+
+def current_communes(geojson: dict[str, Any]) -> dict[str, str]:
+    """Boundary code -> current commune code, for commune boundaries of any vintage: pass it as
+    ``correspondance`` to colour a former commune (merged since) with its commune nouvelle's value.
+    A code the reference does not know (newer than it) stands for itself."""
+    from .. import reference
+
+    codes = (normalize_code(f["properties"]["code"]) for f in normalize(geojson)["features"])
+    return {code: reference.commune_actuelle(code) or code for code in codes}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from .. import report_model as rm
-from ..charts import builders
+from ..charts import builders, geo
 from ..disclosure import Rules, Table
 from ..indicators import INDICATEURS, Perimetre
 from ..indicators.comparaison import perimetres_employeur
@@ -230,8 +230,10 @@ def _blocks(el: Element, tables: dict[str, Table], levels, spec: Spec, geojson: 
     elif el.rendu == "carte":
         if geojson is None:
             return [rm.Texte("Carte indisponible : aucun contour géographique chargé.")]
+        # Boundaries of an older vintage draw communes merged since: coloured as the commune they joined.
+        merged = geo.current_communes(geojson) if dims[0] == "commune" else None
         _, block = builders.carte(data, geojson, code_col=dims[0], valeur_col="valeur", titre=titre,
-                                  unite=unite, source=spec.source)
+                                  unite=unite, source=spec.source, correspondance=merged)
     else:
         serie = dims[1] if len(dims) > 1 else None
         _, block = builders.barres(data, x=dims[0], y="valeur", serie=serie, titre=titre, unite=unite,
