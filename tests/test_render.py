@@ -24,6 +24,7 @@ from workspace_lib.config import Workspace
 from workspace_lib.disclosure import audit_tables, read_tables_json
 from workspace_lib.ingest import import_sources
 from workspace_lib.render import CampaignError, load, run_campaign
+from workspace_lib.render.executors import default_workers
 from workspace_lib.render.kernel import WarmKernel, load_notebook, notebook_imports
 from workspace_lib.synth import generate
 
@@ -115,6 +116,19 @@ def test_kernel_preloads_imports_and_freezes_what_survives_a_reset(tmp_path):
         assert kernel.run(nb, {"siret": "A"}) and kernel.reports == 3
     finally:
         kernel.shutdown()
+
+
+def test_report_kernels_use_their_share_of_the_cores_in_duckdb(demo):
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from workspace_lib.config import Workspace\nfrom workspace_lib.warehouse import connection\n"
+        "with connection(Workspace.locate(), read_only=True) as con:\n"
+        "    print('threads', con.execute(\"SELECT current_setting('threads')\").fetchone()[0])")])
+    for threads, expected in ((1, "threads 1"), (None, f"threads {default_workers()}")):
+        kernel = WarmKernel(demo.root, duckdb_threads=threads)
+        try:
+            assert expected in kernel.run(probe, {}).cells[-1].outputs[0]["text"]
+        finally:
+            kernel.shutdown()
 
 
 def test_cells_run_in_one_request_keep_their_own_outputs_and_errors(tmp_path):

@@ -7,6 +7,7 @@ migration. The applied versions are recorded in ``schema_version``.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -156,6 +157,16 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
+# Number of threads of the DuckDB connections a process opens (set for report kernels: the
+# cores shared by the campaign's workers). Unset: DuckDB's default, one per core.
+THREADS_VARIABLE = "WORKSPACE_DUCKDB_THREADS"
+
+
+def _config() -> dict[str, object]:
+    threads = os.environ.get(THREADS_VARIABLE, "")
+    return {"threads": int(threads)} if threads.isdigit() and int(threads) > 0 else {}
+
+
 def connect(workspace: Workspace, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the workspace's warehouse; a read-write connection brings the schema up to date."""
     path = workspace.warehouse_path
@@ -165,7 +176,7 @@ def connect(workspace: Workspace, read_only: bool = False) -> duckdb.DuckDBPyCon
                 f"Aucun entrepôt dans {workspace.root} : importez d'abord des données "
                 "(workspace import ...)."
             )
-        return duckdb.connect(str(path), read_only=True)
+        return duckdb.connect(str(path), read_only=True, config=_config())
     workspace.ensure()
     con = duckdb.connect(str(path))
     migrate(con)

@@ -52,8 +52,12 @@ class LocalExecutor:
         self._ready_times: list[float] = []
         initializer = initargs = None
         if warm:
+            # The workers share the cores: each kernel's DuckDB gets its share (one thread when
+            # there is a worker per core), not a thread per core competing with the others'
+            # (the small queries of a report also run faster on one thread: no thread hand-over).
+            threads = max(1, default_workers() // self.workers)
             initializer = warm_up
-            initargs = (warm.workspace_root, warm.notebook, warm.formats, warm.timeout, self._ready)
+            initargs = (warm.workspace_root, warm.notebook, warm.formats, warm.timeout, self._ready, threads)
         self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                         initializer=initializer, initargs=initargs or ())
 

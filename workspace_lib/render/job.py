@@ -85,13 +85,14 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _kernel(workspace_root: str, timeout: int, preload: str = "") -> Any:
+def _kernel(workspace_root: str, timeout: int, preload: str = "", duckdb_threads: int | None = None) -> Any:
     """This process's warm kernel for a workspace (a :class:`.kernel.WarmKernel`)."""
     from .kernel import WarmKernel
 
     kernel = _KERNELS.get(workspace_root)
     if kernel is None:
-        kernel = _KERNELS[workspace_root] = WarmKernel(Path(workspace_root), timeout=timeout, preload=preload)
+        kernel = _KERNELS[workspace_root] = WarmKernel(Path(workspace_root), timeout=timeout, preload=preload,
+                                                       duckdb_threads=duckdb_threads)
         atexit.register(kernel.shutdown)
     kernel.timeout = timeout
     return kernel
@@ -119,9 +120,10 @@ _PRELOAD = "\nimport scipy.optimize"
 
 
 def warm_up(workspace_root: str, notebook: str, formats: list[str], timeout: int = 300,
-            ready: Any = None) -> None:
+            ready: Any = None, duckdb_threads: int | None = None) -> None:
     """Prepare this worker process before its first report (never raises: a report started
-    without warm-up only takes longer). ``ready``: a queue that gets ``(pid, time.time())``."""
+    without warm-up only takes longer). ``ready``: a queue that gets ``(pid, time.time())``;
+    ``duckdb_threads``: threads of the kernel's DuckDB connections (its share of the cores)."""
     if "jsonschema" not in sys.modules:
         # nbformat imports jsonschema, whose optional IRI format checker builds a Lark grammar
         # at import (rfc3987_syntax: 0.8 s of CPU in every worker). Notebooks never hold IRIs
@@ -133,7 +135,8 @@ def warm_up(workspace_root: str, notebook: str, formats: list[str], timeout: int
         exporters = threading.Thread(target=_warm_exporters, args=(list(formats),), daemon=True)
         exporters.start()  # native code and imports, while the kernel starts in this thread
         try:
-            _kernel(workspace_root, timeout, preload=notebook_imports(_notebook(notebook)) + _PRELOAD)
+            _kernel(workspace_root, timeout, preload=notebook_imports(_notebook(notebook)) + _PRELOAD,
+                    duckdb_threads=duckdb_threads)
         finally:
             exporters.join()
         # What is alive now lives until the end: keep it out of the garbage collector's scans.

@@ -36,6 +36,7 @@ from nbclient.exceptions import CellExecutionError, DeadKernelError
 from papermill.parameterize import parameterize_notebook
 
 from .. import scratch
+from ..warehouse import THREADS_VARIABLE
 
 # Cleans the namespace between two reports: `%reset -f` empties the user namespace and the
 # output history (and collects garbage); then what survives is frozen (see the module docstring).
@@ -56,9 +57,12 @@ class NotebookFailed(Exception):
         self.detail = detail
 
 
-def kernel_environment(workspace_root: Path) -> dict[str, str]:
-    """The environment of report kernels: the workspace, and Jupyter/IPython state kept in it."""
+def kernel_environment(workspace_root: Path, duckdb_threads: int | None = None) -> dict[str, str]:
+    """The environment of report kernels: the workspace, Jupyter/IPython state kept in it, and
+    the number of threads of their DuckDB connections (if given)."""
     env = dict(os.environ)
+    if duckdb_threads:
+        env[THREADS_VARIABLE] = str(int(duckdb_threads))
     state = workspace_root / ".jupyter-etat"
     env.update({
         "WORKSPACE_DIR": str(workspace_root),
@@ -75,20 +79,22 @@ class WarmKernel:
     """One kernel kept running; :meth:`run` executes a notebook in it with parameters.
 
     ``preload``: code run once when the kernel starts (say :func:`notebook_imports`), its errors
-    ignored.
+    ignored. ``duckdb_threads``: threads of the kernel's DuckDB connections (default: DuckDB's).
     """
 
-    def __init__(self, workspace_root: Path, timeout: int = 300, preload: str = ""):
+    def __init__(self, workspace_root: Path, timeout: int = 300, preload: str = "",
+                 duckdb_threads: int | None = None):
         self.workspace_root = workspace_root
         self.timeout = timeout
         self.preload = preload
+        self.duckdb_threads = duckdb_threads
         self.reports = 0
         self.km: KernelManager | None = None
         self.kc = None
         self._start()
 
     def _start(self) -> None:
-        env = kernel_environment(self.workspace_root)
+        env = kernel_environment(self.workspace_root, self.duckdb_threads)
         Path(env["JUPYTER_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
         # Local sockets in a private folder (0700), not TCP ports on 127.0.0.1 that any local
         # user may reach (and about which ipykernel warns on every start).
