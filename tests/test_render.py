@@ -131,6 +131,27 @@ def test_report_kernels_use_their_share_of_the_cores_in_duckdb(demo):
             kernel.shutdown()
 
 
+def test_campaign_kernel_keeps_one_warehouse_state_for_the_campaign(demo, tmp_path):
+    ws = Workspace.locate(tmp_path / "espace").ensure()
+    shutil.copy2(demo.warehouse_path, ws.warehouse_path)
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from workspace_lib import warehouse\nfrom workspace_lib.config import Workspace\n"
+        "with warehouse.connection(Workspace.locate(), read_only=True) as con:\n"
+        "    n = con.execute('SELECT count(*) FROM agent').fetchone()[0]\n"
+        "print('kept', [id(c) for c in warehouse._KEPT.values()], n)")])
+    kernel = WarmKernel(ws.root, keep_connection=True)
+    try:
+        first = kernel.run(probe, {}).cells[-1].outputs[0]["text"]
+        assert kernel.run(probe, {}).cells[-1].outputs[0]["text"] == first  # the same connection
+        # While the campaign's kernel reads it, an import is refused (nothing changed), then goes through.
+        with pytest.raises(RuntimeError, match="campagne de rapports en cours"):
+            import_sources(ws, [str(Path(__file__).parent / "data" / "valid")], show_progress=False)
+    finally:
+        kernel.shutdown()
+    report = import_sources(ws, [str(Path(__file__).parent / "data" / "valid")], show_progress=False)
+    assert {o.result for o in report.outcomes} == {"importe"}
+
+
 def test_cells_run_in_one_request_keep_their_own_outputs_and_errors(tmp_path):
     """The cells of a report run from one request to the kernel, each as Jupyter would run it."""
     from workspace_lib.render.kernel import NotebookFailed

@@ -315,8 +315,8 @@ class _Import:
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise RuntimeError(
-                    "L'entrepôt est ouvert en écriture par un autre programme (autre import, "
-                    "notebook...) : réessayez quand il aura fini. Rien n'a été modifié.") from None
+                    "L'entrepôt est ouvert par un autre programme (autre import, campagne de rapports "
+                    "en cours, notebook...) : réessayez quand il aura fini. Rien n'a été modifié.") from None
             raise
         self.con.execute("USE wh")
         migrate(self.con)

@@ -85,14 +85,15 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _kernel(workspace_root: str, timeout: int, preload: str = "", duckdb_threads: int | None = None) -> Any:
+def _kernel(workspace_root: str, timeout: int, preload: str = "", duckdb_threads: int | None = None,
+            keep_connection: bool = False) -> Any:
     """This process's warm kernel for a workspace (a :class:`.kernel.WarmKernel`)."""
     from .kernel import WarmKernel
 
     kernel = _KERNELS.get(workspace_root)
     if kernel is None:
         kernel = _KERNELS[workspace_root] = WarmKernel(Path(workspace_root), timeout=timeout, preload=preload,
-                                                       duckdb_threads=duckdb_threads)
+                                                       duckdb_threads=duckdb_threads, keep_connection=keep_connection)
         atexit.register(kernel.shutdown)
     kernel.timeout = timeout
     return kernel
@@ -135,8 +136,9 @@ def warm_up(workspace_root: str, notebook: str, formats: list[str], timeout: int
         exporters = threading.Thread(target=_warm_exporters, args=(list(formats),), daemon=True)
         exporters.start()  # native code and imports, while the kernel starts in this thread
         try:
+            # A local worker ends with its campaign: its kernel keeps one warehouse connection.
             _kernel(workspace_root, timeout, preload=notebook_imports(_notebook(notebook)) + _PRELOAD,
-                    duckdb_threads=duckdb_threads)
+                    duckdb_threads=duckdb_threads, keep_connection=True)
         finally:
             exporters.join()
         # What is alive now lives until the end: keep it out of the garbage collector's scans.

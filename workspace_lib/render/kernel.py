@@ -36,7 +36,7 @@ from nbclient.exceptions import CellExecutionError, DeadKernelError
 from papermill.parameterize import parameterize_notebook
 
 from .. import scratch
-from ..warehouse import THREADS_VARIABLE
+from ..warehouse import KEEP_VARIABLE, THREADS_VARIABLE
 
 # Cleans the namespace between two reports: `%reset -f` empties the user namespace and the
 # output history (and collects garbage); then what survives is frozen (see the module docstring).
@@ -57,10 +57,13 @@ class NotebookFailed(Exception):
         self.detail = detail
 
 
-def kernel_environment(workspace_root: Path, duckdb_threads: int | None = None) -> dict[str, str]:
+def kernel_environment(workspace_root: Path, duckdb_threads: int | None = None,
+                       keep_connection: bool = False) -> dict[str, str]:
     """The environment of report kernels: the workspace, Jupyter/IPython state kept in it, and
-    the number of threads of their DuckDB connections (if given)."""
+    if asked, their warehouse connection kept from one report to the next and its threads."""
     env = dict(os.environ)
+    if keep_connection:
+        env[KEEP_VARIABLE] = "1"  # one warehouse state for the whole campaign, opened once
     if duckdb_threads:
         env[THREADS_VARIABLE] = str(int(duckdb_threads))
     state = workspace_root / ".jupyter-etat"
@@ -80,21 +83,24 @@ class WarmKernel:
 
     ``preload``: code run once when the kernel starts (say :func:`notebook_imports`), its errors
     ignored. ``duckdb_threads``: threads of the kernel's DuckDB connections (default: DuckDB's).
+    ``keep_connection``: the kernel keeps its read-only warehouse connection from one report to
+    the next (a local campaign's kernels, which end with it: meanwhile imports wait).
     """
 
     def __init__(self, workspace_root: Path, timeout: int = 300, preload: str = "",
-                 duckdb_threads: int | None = None):
+                 duckdb_threads: int | None = None, keep_connection: bool = False):
         self.workspace_root = workspace_root
         self.timeout = timeout
         self.preload = preload
         self.duckdb_threads = duckdb_threads
+        self.keep_connection = keep_connection
         self.reports = 0
         self.km: KernelManager | None = None
         self.kc = None
         self._start()
 
     def _start(self) -> None:
-        env = kernel_environment(self.workspace_root, self.duckdb_threads)
+        env = kernel_environment(self.workspace_root, self.duckdb_threads, self.keep_connection)
         Path(env["JUPYTER_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
         # Local sockets in a private folder (0700), not TCP ports on 127.0.0.1 that any local
         # user may reach (and about which ipykernel warns on every start).
