@@ -314,6 +314,23 @@ def test_valid_variant_gives_the_same_warehouse(variant: Path, loaded_template: 
     assert _query(workspace, "SELECT sum(remuneration_brute) FROM agent") == [(Decimal("129000.00"),)]
 
 
+def test_valid_utf8_csv_is_checked_by_the_fast_path_and_a_padded_one_is_not(valid_dir: Path, workspace: Workspace,
+                                                                          monkeypatch):
+    staged: list[str] = []
+    real = readers.read_csv
+
+    def spy(con, path, *args, **kwargs):
+        staged.append(path.name)
+        return real(con, path, *args, **kwargs)
+
+    monkeypatch.setattr(readers, "read_csv", spy)
+    import_sources(workspace, [str(valid_dir)], show_progress=False)
+    assert staged == []  # read straight from the files, typed by DuckDB's CSV reader
+    other = Workspace.locate(workspace.root.parent / "autre").ensure()
+    import_sources(other, [str(VARIANTS / "padded-values")], show_progress=False)
+    assert sorted(staged) == ["absences.csv", "agents.csv", "employeurs.csv", "formations.csv"]
+
+
 # ------------------------------------------------------------------ re-import, correction
 
 def test_reimport_of_identical_files_changes_nothing(loaded: Workspace, valid_dir: Path):

@@ -36,7 +36,7 @@ class RawTable:
     """A source brought into staging, untyped.
 
     Either a staging table of text (``table``), or, for a UTF-8 CSV file, a scan of the file
-    that validation reads directly (``scan_sql`` with its named parameters): the file's text is
+    that validation reads directly (:func:`scan_sql` with ``scan_params``): the file's text is
     then never stored, and ``rows`` is only known once the checked table is built.
     """
 
@@ -48,12 +48,7 @@ class RawTable:
     source_kind: str
     # SQL giving the row number a person sees (header = row 1).
     line_sql: str = "rowid + 2"
-    scan_sql: str | None = None
     scan_params: dict = field(default_factory=dict)
-
-    def from_sql(self) -> str:
-        """The FROM item giving the rows: the staging table or the direct scan."""
-        return self.scan_sql if self.scan_sql else f'"{self.table}"'
 
 
 def _reject(source: str, rule: str, row: int | None = None) -> ImportRejected:
@@ -240,8 +235,8 @@ _SCAN_ARGS = {"path": "$csv_path", "delim": "$csv_delim", "columns": "$csv_colum
 
 
 def scan_sql(options: str = "") -> str:
-    """The FROM item of a direct scan (:func:`scan_csv`), with extra ``read_csv`` options (SQL
-    written by the caller from constants, never from a file)."""
+    """The FROM item of a direct scan of a :func:`scan_csv` file (its ``scan_params``), with extra
+    ``read_csv`` options (SQL written by the caller from constants, never from a file)."""
     return _READ_CSV.format(**_SCAN_ARGS, options=options)
 
 
@@ -269,10 +264,9 @@ def scan_csv(path: Path, sha256: str | None = None, source: str | None = None) -
         names = _check_header(source, next(csv.reader(io.StringIO(header_line), delimiter=delimiter)))
     except (UnicodeDecodeError, ImportRejected):
         return None
-    params = {"csv_path": str(path), "csv_delim": delimiter, "csv_columns": {n: "VARCHAR" for n in names},
-              "csv_max_line": MAX_LINE_BYTES}
-    return RawTable(source, None, names, None, sha256 or file_sha256(path), "csv", scan_sql=scan_sql(),
-                    scan_params=params)
+    # The column types ($csv_columns) are chosen by the reader of the scan (``direct``).
+    params = {"csv_path": str(path), "csv_delim": delimiter, "csv_max_line": MAX_LINE_BYTES}
+    return RawTable(source, None, names, None, sha256 or file_sha256(path), "csv", scan_params=params)
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path,
