@@ -9,7 +9,7 @@ render engine exports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,27 +104,31 @@ def _warehouse_version(con: duckdb.DuckDBPyConnection) -> tuple:
     return (path, file_state(Path(path)))
 
 
-def _grand_total(table, key: str, niveau: str):
+def _grand_total(table, niveau: str):
     """A 0-dimension copy of an indicator table (its grand total), for comparisons."""
     cells = table.cells
     for dim in table.dimensions:
         cells = cells[cells[dim] == ENSEMBLE]
     copy = type(table)(**{**table.__dict__, "dimensions": [], "cells": cells.drop(columns=list(table.dimensions)),
                           "perimetre": {**table.perimetre, "niveau_comparaison": niveau}})
-    return to_disclosure(copy, key)
+    return to_disclosure(copy)
 
 
-def _total(con, key: str, ind_id: str, per: Perimetre, annee: int, niveau: str, version: tuple):
-    """An indicator's grand total, ready for disclosure control; kept for the comparison levels
-    (not the employer itself). Disclosure control returns new tables: the kept one is never changed."""
-    if niveau == "employeur":
-        return _grand_total(INDICATEURS[ind_id].fonction(con, per, annee), key, niveau)
-    cache_key = (version, key, ind_id, per.niveau, per.code, annee)
-    if cache_key not in _COMPARISONS:
-        if len(_COMPARISONS) > 2000:
-            _COMPARISONS.clear()
-        _COMPARISONS[cache_key] = _grand_total(INDICATEURS[ind_id].fonction(con, per, annee), key, niveau)
-    return _COMPARISONS[cache_key]
+def _total(con, ind_id: str, per: Perimetre, annee: int, niveau: str, version: tuple, view: dict):
+    """An indicator's grand total at one level, ready for disclosure control (named after the
+    indicator): computed once per view (``view``), and kept across views for the comparison
+    levels. Disclosure control returns new tables: a kept one is never changed."""
+    if (ind_id, niveau) not in view:
+        if niveau == "employeur":
+            view[ind_id, niveau] = _grand_total(INDICATEURS[ind_id].fonction(con, per, annee), niveau)
+        else:
+            kept = (version, ind_id, per.niveau, per.code, annee)
+            if kept not in _COMPARISONS:
+                if len(_COMPARISONS) > 2000:
+                    _COMPARISONS.clear()
+                _COMPARISONS[kept] = _grand_total(INDICATEURS[ind_id].fonction(con, per, annee), niveau)
+            view[ind_id, niveau] = _COMPARISONS[kept]
+    return view[ind_id, niveau]
 
 
 def calculer(con: duckdb.DuckDBPyConnection, spec: Spec, code: str, annee: int,
@@ -134,6 +138,7 @@ def calculer(con: duckdb.DuckDBPyConnection, spec: Spec, code: str, annee: int,
     main = levels[0][1]
     version = _warehouse_version(con)
     raw: dict[str, Any] = {}
+    totals: dict[tuple[str, str], Table] = {}  # an indicator shown in two elements is computed once
     for section in spec.sections:
         for el in section.elements:
             for ind_id in el.indicateurs:
@@ -142,7 +147,7 @@ def calculer(con: duckdb.DuckDBPyConnection, spec: Spec, code: str, annee: int,
                 if el.rendu in ("comparaison", "chiffres"):
                     for niveau, per, _ in levels:
                         key = f"{el.nom}:{ind_id}:{niveau}"
-                        raw[key] = _total(con, key, ind_id, per, annee, niveau, version)
+                        raw[key] = replace(_total(con, ind_id, per, annee, niveau, version, totals), id=key)
                     continue
                 years = list(range(annee - el.annees + 1, annee + 1)) if el.annees > 1 else annee
                 table = ind.fonction(con, main, years, **kwargs)
