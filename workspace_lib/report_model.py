@@ -12,7 +12,7 @@ Every table in a block has already been through disclosure control (``statut`` p
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 MIMETYPE = "application/vnd.rsu.block+json"
@@ -112,8 +112,15 @@ _TYPES = {"entete": Entete, "titre": Titre, "texte": Texte, "tableau": Tableau, 
 
 
 def to_json(block: Block) -> dict[str, Any]:
-    """A block as the JSON object stored in a notebook output."""
-    return asdict(block)
+    """A block as the JSON object stored in a notebook output.
+
+    Shallow: the dict shares the block's lists and dicts (``asdict`` would copy each spec and
+    table, a tenth of a report's computing time); it is meant to be serialised, not changed.
+    """
+    data = {f.name: getattr(block, f.name) for f in fields(block)}
+    if isinstance(block, ChiffresCles):
+        data["chiffres"] = [asdict(c) for c in block.chiffres]
+    return data
 
 
 def from_json(data: dict[str, Any]) -> Block:
@@ -123,8 +130,8 @@ def from_json(data: dict[str, Any]) -> Block:
         return ChiffresCles.from_dict(data)
     if kind not in _TYPES:
         raise ValueError(f"Type de bloc inconnu dans le rapport : {kind!r}")
-    fields = {k: v for k, v in data.items() if k != "type"}
-    return _TYPES[kind](**fields)
+    values = {k: v for k, v in data.items() if k != "type"}
+    return _TYPES[kind](**values)
 
 
 def published_tables(blocks: list[Block]) -> list[dict[str, Any]]:
