@@ -4,6 +4,7 @@ pypdf for the PDF, python-docx, openpyxl, the standard HTML parser."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 from html.parser import HTMLParser
@@ -667,3 +668,50 @@ def test_output_file_mode_follows_umask(tmp_path):
     finally:
         os.umask(old)
     assert out.stat().st_mode & 0o777 == 0o644
+
+
+def _pixels(data: bytes):
+    from PIL import Image
+
+    return Image.open(io.BytesIO(data)).convert("L")
+
+
+def test_pngs_of_a_report_are_drawn_together_like_vl_convert_draws_them(monkeypatch):
+    import vl_convert
+    from PIL import ImageChops, ImageStat
+
+    charts.vider_cache()
+    graphs = [b for b in blocs() if isinstance(b, Graphique)]
+    assert len(graphs) >= 2
+    calls = []
+    real = charts._typst_pngs
+    monkeypatch.setattr(charts, "_typst_pngs", lambda svgs, scale: calls.append(len(svgs)) or real(svgs, scale))
+    images = charts.pngs(graphs, 2)
+    assert calls == [len(graphs)]  # one typst compilation for every chart
+    for g, image in zip(graphs, images):
+        ours, reference = _pixels(image), _pixels(vl_convert.svg_to_png(charts.svg(g), scale=2))
+        w, h = charts.taille(charts.svg(g))
+        assert abs(ours.width - 2 * w) <= 1 and abs(ours.height - 2 * h) <= 1
+        assert abs(ours.width - reference.width) <= 1 and abs(ours.height - reference.height) <= 1
+        ours = ours.resize(reference.size)
+        # the same drawing (bars, axes, labels): grey levels differ by a few units on average,
+        # a blank or misplaced image by tens
+        assert ImageStat.Stat(ImageChops.difference(ours, reference)).mean[0] < 6
+        assert ImageStat.Stat(ours).stddev[0] > 20  # not blank
+    assert charts.png(graphs[0]) is images[0]  # kept: read again without drawing
+    assert calls == [len(graphs)]
+    charts.vider_cache()
+
+
+def test_pngs_fall_back_on_vl_convert_when_typst_fails(monkeypatch):
+    charts.vider_cache()
+
+    def broken(svgs, scale):
+        raise RuntimeError("typst indisponible")
+
+    monkeypatch.setattr(charts, "_typst_pngs", broken)
+    g = next(b for b in blocs() if isinstance(b, Graphique))
+    image = charts.png(g, 2)
+    w, h = charts.taille(charts.svg(g))
+    assert abs(_pixels(image).width - 2 * w) <= 1
+    charts.vider_cache()

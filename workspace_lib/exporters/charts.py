@@ -3,6 +3,10 @@
 Renderings are cached by specification (a report exported to PDF, HTML and DOCX draws each
 chart once). ``allowed_base_urls=[]``: a specification that points at external data fails
 instead of fetching it.
+
+PNG images (Word, Excel) are drawn from the SVG by typst, all the charts of a report in one
+compilation (:func:`pngs`): about 5 ms a chart, against 20 ms for vl-convert's ``svg_to_png``
+whose cost is in laying out each text again. vl-convert draws them if typst fails.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 from ..fr import NARROW_NBSP
@@ -23,6 +28,7 @@ HAUTEUR_DEFAUT = 300
 _CACHE_MAX = 128
 
 _lock = threading.Lock()
+_typst_lock = threading.Lock()
 _cache: OrderedDict[tuple, Any] = OrderedDict()
 _locales: tuple[dict, dict] | None = None
 
@@ -98,7 +104,41 @@ def svg(g: Graphique) -> str:
 
 def png(g: Graphique, scale: float = 2.0) -> bytes:
     """The chart as a PNG image (``scale`` 2: sharp when printed at its natural size)."""
-    return _cached(_key("png", g.spec, scale), lambda: _vl().svg_to_png(svg(g), scale=scale))
+    return pngs([g], scale)[0]
+
+
+def pngs(graphs: list[Graphique], scale: float = 2.0) -> list[bytes]:
+    """The charts as PNG images, those not drawn yet in one typst compilation."""
+    keys = [_key("png", g.spec, scale) for g in graphs]
+    with _lock:
+        missing = {k: g for k, g in zip(keys, graphs) if k not in _cache}
+    if missing:
+        svgs = [svg(g) for g in missing.values()]
+        try:
+            images = _typst_pngs(svgs, scale)
+        except Exception:  # noqa: BLE001  (an SVG typst cannot read: vl-convert draws it)
+            images = [_vl().svg_to_png(text, scale=scale) for text in svgs]
+        for k, image in zip(missing, images):
+            _cached(k, lambda image=image: image)
+    return [_cached(k, lambda g=g: _vl().svg_to_png(svg(g), scale=scale)) for k, g in zip(keys, graphs)]
+
+
+_IMAGES = Path(__file__).parent / "templates" / "images.typ"
+_typst: list = []  # [compiler], created on first use (fonts scanned once)
+
+
+def _typst_pngs(svgs: list[str], scale: float) -> list[bytes]:
+    """PNG images of SVG documents drawn by typst, at ``scale`` times their size in px."""
+    import typst  # noqa: PLC0415
+
+    with _typst_lock:
+        if not _typst:
+            _typst.append(typst.Compiler(str(_IMAGES), root=str(_IMAGES.parent)))
+        pages = _typst[0].compile(format="png", ppi=96.0 * scale, sys_inputs={"svgs": json.dumps(svgs)})
+    pages = pages if isinstance(pages, list) else [pages]
+    if len(pages) != len(svgs):
+        raise ValueError(f"typst : {len(pages)} images pour {len(svgs)} graphiques")
+    return pages
 
 
 _SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"[^>]*?\bheight="([\d.]+)"', re.S)

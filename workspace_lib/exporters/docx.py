@@ -423,6 +423,7 @@ def document(blocks: list, meta: ReportMeta, *, template: Path | None = None):
         _pied_de_page(section.footer)
     _couverture(r, meta)
     body = corps(blocks, meta.titre)
+    charts.pngs([b for b in body if isinstance(b, Graphique)], 2)  # drawn together, then read one by one
     for b in body:
         if isinstance(b, Titre):
             r.titre(b.texte, b.niveau)
