@@ -705,3 +705,45 @@ def test_fast_enough(con):
     for ind in INDICATEURS.values():
         ind.fonction(con, EMP1, 2024)
     assert time.perf_counter() - start < 10
+
+
+# --- every employer of a département at once (report campaigns) ----------------------------------
+def _option_sets(ind) -> list[dict]:
+    """No dimension, each of the first two admitted dimensions, and both together."""
+    dims = list(ind.dimensions_admises)[:2]
+    sets = [None, *([d] for d in dims), dims if len(dims) == 2 else None]
+    out = []
+    for dimensions in sets:
+        needed = list(ind.dimensions_requises)
+        chosen = needed + [d for d in (dimensions or []) if d not in needed]
+        options = {"dimensions": chosen} if dimensions is not None or needed else {}
+        if options not in out:
+            out.append(options)
+    return out
+
+
+@pytest.mark.parametrize("ind_id", sorted(INDICATEURS))
+def test_lots_give_each_employer_exactly_its_own_table(con, ind_id):
+    from workspace_lib.indicators.lots import Lots
+
+    lots = Lots()
+    ind = INDICATEURS[ind_id]
+    for options in _option_sets(ind):
+        for annee in ((2024, [2023, 2024]) if not options else (2024,)):  # a series once
+            # E5 has no agent; E4 is in département 63: computed on its own
+            for siret in (E1, E2, E3, E5, E4):
+                alone = ind.fonction(con, Perimetre("employeur", siret), annee, **options)
+                lot = lots.tableau(con, ind_id, siret, "48", annee, ("test",), **options)
+                pd.testing.assert_frame_equal(lot.cells, alone.cells)
+                assert (lot.dimensions, lot.perimetre, list(lot.perimetre)) == (
+                    alone.dimensions, alone.perimetre, list(alone.perimetre)), (ind_id, options, annee, siret)
+    # one query per indicator and option set for the whole département
+    assert len(lots._tables) == sum(1 if options else 2 for options in _option_sets(ind))
+
+
+def test_perimetre_employeurs_has_one_key_per_employer(con):
+    t = I.effectif_permanent(con, Perimetre("employeurs", "48"), 2024, dimensions=["sexe"])
+    assert t.dimensions == ["siret", "sexe"]
+    totals = t.cells[t.cells["sexe"] == ENSEMBLE].set_index("siret")["valeur"].to_dict()
+    assert totals == {E1: 6, E2: 3, E3: 2}  # E5: no agent, no cell; E4 and E6: département 63
+    assert t.perimetre == {"niveau": "employeurs", "departement": "48", "annee": 2024}

@@ -201,6 +201,9 @@ def file_state(path: Path) -> str:
 # read lock keeps imports out until the campaign ends), and none pays for opening the file and
 # reading its catalog and blocks again (about 70 ms a report).
 KEEP_VARIABLE = "WORKSPACE_KEEP_CONNECTION"
+# Set to "1" in report kernels: their dashboards compute an employer's indicators for every
+# employer of its département at once, and keep them (see workspace_lib.indicators.lots).
+LOTS_VARIABLE = "WORKSPACE_INDICATEURS_PAR_LOTS"
 _KEPT: dict[str, duckdb.DuckDBPyConnection] = {}
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 from pathlib import Path
 from typing import Any
 
 from .. import report_model as rm
 from ..config import Workspace
 from ..disclosure import Rules
-from ..warehouse import connection
+from ..warehouse import LOTS_VARIABLE, connection
 from .affichage import block_html, show
 from .cache import VueCalculee, cache_for, cle, warehouse_state
 from .specs import SPECS
@@ -166,7 +167,8 @@ class TableauDeBord:
         if vue is None:
             with connection(self.workspace, read_only=True) as con:
                 try:
-                    vue = VueCalculee(calculer(con, spec, code, self.annee, rules=self.rules, geojson=geojson))
+                    vue = VueCalculee(calculer(con, spec, code, self.annee, rules=self.rules, geojson=geojson,
+                                               lot=self.departement if os.environ.get(LOTS_VARIABLE) == "1" else None))
                 except ValueError as exc:  # e.g. the employer has no data for that year
                     self.vue, self.resultat, self.message = None, None, str(exc)
                     return

@@ -21,6 +21,7 @@ from ..charts import builders, geo
 from ..disclosure import Rules, Table
 from ..indicators import INDICATEURS, Perimetre
 from ..indicators.comparaison import perimetres_employeur
+from ..indicators.lots import Lots
 from ..indicators.moteur import ENSEMBLE
 from ..warehouse import file_state
 from . import libelles
@@ -114,13 +115,25 @@ def _grand_total(table, niveau: str):
     return to_disclosure(copy)
 
 
-def _total(con, ind_id: str, per: Perimetre, annee: int, niveau: str, version: tuple, view: dict):
+# The employers' indicators computed by département, when a view is computed with ``lot``.
+_LOTS = Lots()
+
+
+def _indicator(con, ind_id: str, per: Perimetre, annee, version: tuple, lot: str | None, **options):
+    """An indicator's table for ``per``; an employer's read from its département's lot if ``lot``."""
+    if lot and per.niveau == "employeur":
+        return _LOTS.tableau(con, ind_id, per.code, lot, annee, version, **options)
+    return INDICATEURS[ind_id].fonction(con, per, annee, **options)
+
+
+def _total(con, ind_id: str, per: Perimetre, annee: int, niveau: str, version: tuple, view: dict,
+           lot: str | None = None):
     """An indicator's grand total at one level, ready for disclosure control (named after the
     indicator): computed once per view (``view``), and kept across views for the comparison
     levels. Disclosure control returns new tables: a kept one is never changed."""
     if (ind_id, niveau) not in view:
         if niveau == "employeur":
-            view[ind_id, niveau] = _grand_total(INDICATEURS[ind_id].fonction(con, per, annee), niveau)
+            view[ind_id, niveau] = _grand_total(_indicator(con, ind_id, per, annee, version, lot), niveau)
         else:
             kept = (version, ind_id, per.niveau, per.code, annee)
             if kept not in _COMPARISONS:
@@ -132,8 +145,12 @@ def _total(con, ind_id: str, per: Perimetre, annee: int, niveau: str, version: t
 
 
 def calculer(con: duckdb.DuckDBPyConnection, spec: Spec, code: str, annee: int,
-             rules: Rules | None = None, geojson: dict | None = None) -> Resultat:
-    """Compute, protect and lay out a view for an employer (SIRET) or a département (code)."""
+             rules: Rules | None = None, geojson: dict | None = None, lot: str | None = None) -> Resultat:
+    """Compute, protect and lay out a view for an employer (SIRET) or a département (code).
+
+    ``lot``: the employer's département, whose employers' indicators are computed together and
+    kept (report campaigns: see :mod:`workspace_lib.indicators.lots`); same result.
+    """
     levels = _levels(con, spec, code, annee)
     main = levels[0][1]
     version = _warehouse_version(con)
@@ -147,10 +164,10 @@ def calculer(con: duckdb.DuckDBPyConnection, spec: Spec, code: str, annee: int,
                 if el.rendu in ("comparaison", "chiffres"):
                     for niveau, per, _ in levels:
                         key = f"{el.nom}:{ind_id}:{niveau}"
-                        raw[key] = replace(_total(con, ind_id, per, annee, niveau, version, totals), id=key)
+                        raw[key] = replace(_total(con, ind_id, per, annee, niveau, version, totals, lot), id=key)
                     continue
                 years = list(range(annee - el.annees + 1, annee + 1)) if el.annees > 1 else annee
-                table = ind.fonction(con, main, years, **kwargs)
+                table = _indicator(con, ind_id, main, years, version, lot, **kwargs)
                 table.cells = libelles.relabel(table.cells, list(table.dimensions))
                 raw[el.nom] = table
     tables = proteger(raw, rules)

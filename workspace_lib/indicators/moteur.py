@@ -255,6 +255,8 @@ class Contexte:
         self.perimetre = perimetre
         self.annees, self.serie = valider_annees(annee)
         self.dims = valider_dimensions(ind, dimensions)
+        # Keys without a total: the year of a series, the employer of a perimeter "employeurs".
+        self.cles = (["annee"] if self.serie else []) + (["siret"] if perimetre.niveau == "employeurs" else [])
         self.ctes, self._scope, self.params = scope_sql(perimetre, self.serie)
         self.params = dict(self.params)
         if self.serie:
@@ -288,22 +290,22 @@ class Contexte:
         return ("WITH " + ",\n".join(all_ctes) + "\n") if all_ctes else ""
 
     def group_by(self, dims: Sequence[str]) -> str:
-        """GROUP BY with CUBE over ``dims`` (columns ``d_<dim>``), ``annee`` without total."""
+        """GROUP BY with CUBE over ``dims`` (columns ``d_<dim>``), the keys (:attr:`cles`) without total."""
         cols = [f"d_{d}" for d in dims]
-        parts = (["annee"] if self.serie else []) + ([f"CUBE({', '.join(cols)})"] if cols else [])
+        parts = list(self.cles) + ([f"CUBE({', '.join(cols)})"] if cols else [])
         return ("GROUP BY " + ", ".join(parts)) if parts else ""
 
     def labels(self, dims: Sequence[str]) -> str:
-        """Select list of the dimension labels of a cube (``Ensemble`` on margins)."""
-        cols = (["CAST(annee AS VARCHAR) AS annee"] if self.serie else [])
+        """Select list of the keys and of the dimension labels of a cube (``Ensemble`` on margins)."""
+        cols = ["CAST(annee AS VARCHAR) AS annee" if k == "annee" else k for k in self.cles]
         cols += [f"CASE WHEN GROUPING(d_{d}) = 1 THEN '{ENSEMBLE}' ELSE d_{d} END AS {d}" for d in dims]
         return ", ".join(cols)
 
     def colonnes_dimensions(self) -> list[str]:
-        return (["annee"] if self.serie else []) + list(self.dims)
+        return list(self.cles) + list(self.dims)
 
     def order_by(self) -> str:
-        keys = (["annee"] if self.serie else []) + [f"{d} = '{ENSEMBLE}', {d}" for d in self.dims]
+        keys = list(self.cles) + [f"{d} = '{ENSEMBLE}', {d}" for d in self.dims]
         return ("ORDER BY " + ", ".join(keys)) if keys else ""
 
     def table(self, cells: pd.DataFrame) -> IndicatorTable:
@@ -425,24 +427,26 @@ def cube_detail(con, ind_id: str, perimetre: Perimetre, annee, dimensions, *, po
         f"FROM {table} x JOIN base b ON b.h = hash(x.agent_id) AND b.agent_id = x.agent_id AND b.annee = x.annee "
         f"WHERE {ctx.filtre('x')} AND {detail_where})"
     )
-    p_sel = ", ".join(([ctx.labels(da)] if ctx.colonnes_dimensions() and (da or ctx.serie) else [])
+    p_sel = ", ".join(([ctx.labels(da)] if da or ctx.cles else [])
                       + ["count(*) AS p_effectif", "count(DISTINCT siret) AS p_employeurs"]
                       + [f"{sql} AS {n}" for n, sql in p_aggs.items()])
     p = f"p AS (SELECT {p_sel} FROM base {ctx.group_by(da)} HAVING count(*) > 0)"
-    d_sel = ", ".join(([ctx.labels(da + dd)] if (da or dd or ctx.serie) else [])
+    d_sel = ", ".join(([ctx.labels(da + dd)] if (da or dd or ctx.cles) else [])
                       + ["count(DISTINCT h) AS d_agents", "count(DISTINCT siret) AS d_employeurs"]
                       + [f"{sql} AS {n}" for n, sql in d_aggs.items()])
     d = f"d AS (SELECT {d_sel} FROM det {ctx.group_by(da + dd)})"
     if dd:
-        # the members of the detail dimensions seen in the perimeter (each year for a series)
-        members = ", ".join((["annee"] if ctx.serie else []) + dd)
-        ens = ", ".join((["annee"] if ctx.serie else []) + [f"'{ENSEMBLE}' AS {x}" for x in dd])
+        # the members of the detail dimensions seen in the perimeter (for each key: each year of
+        # a series, each employer of a perimeter "employeurs")
+        members = ", ".join(ctx.cles + dd)
+        ens = ", ".join(ctx.cles + [f"'{ENSEMBLE}' AS {x}" for x in dd])
         m = f"m AS (SELECT DISTINCT {members} FROM d UNION SELECT DISTINCT {ens} FROM p)"
-        from_ = "p JOIN m ON m.annee = p.annee" if ctx.serie else "p CROSS JOIN m"
+        from_ = (f"p JOIN m ON {' AND '.join(f'm.{k} = p.{k}' for k in ctx.cles)}" if ctx.cles
+                 else "p CROSS JOIN m")
     else:
         m = ""
         from_ = "p"
-    keys = (["annee"] if ctx.serie else []) + da
+    keys = ctx.cles + da
     on = [f"d.{k} = p.{k}" for k in keys] + [f"d.{k} = m.{k}" for k in dd]
     join = f" LEFT JOIN d ON {' AND '.join(on)}" if on else " LEFT JOIN d ON TRUE"
     coalesced = {n: f"coalesce(d.{n}, 0)" for n in ["d_agents", "d_employeurs", *d_aggs]}

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import duckdb
 
 NIVEAUX = ("employeur", "epci", "strate", "departement", "region", "france")
+# Levels of computation: the comparison levels, and every employer of a département separately.
+NIVEAUX_CALCUL = (*NIVEAUX, "employeurs")
 
 LIBELLES_NIVEAUX = {
     "employeur": "Employeur",
@@ -104,16 +106,20 @@ class Perimetre:
       pour l'année calculée, dans cette strate (voir ``STRATES``) ;
     - ``Perimetre("departement", "48")``, ``Perimetre("region", "76")`` : selon
       ``employeur.departement`` / ``employeur.region`` ;
-    - ``Perimetre("france")`` : tous les employeurs de l'entrepôt.
+    - ``Perimetre("france")`` : tous les employeurs de l'entrepôt ;
+    - ``Perimetre("employeurs", "48")`` : chaque employeur du département 48, séparément : le
+      résultat a une colonne ``siret`` de plus (sans total), et ses lignes d'un SIRET sont celles
+      que donnerait ``Perimetre("employeur", siret)``. Une requête pour tout le département au lieu
+      d'une par employeur : ce que calculent les campagnes de rapports (voir ``lots``).
     """
 
     niveau: str
     code: str | None = None
 
     def __post_init__(self) -> None:
-        if self.niveau not in NIVEAUX:
+        if self.niveau not in NIVEAUX_CALCUL:
             raise ValueError(
-                f"Niveau de périmètre inconnu « {self.niveau} » : niveaux admis : {', '.join(NIVEAUX)}."
+                f"Niveau de périmètre inconnu « {self.niveau} » : niveaux admis : {', '.join(NIVEAUX_CALCUL)}."
             )
         if self.niveau == "france":
             if self.code is not None:
@@ -150,6 +156,8 @@ class Perimetre:
             return {"niveau": "strate", "departement": dep, "strate": strate, "libelle": STRATES[strate]}
         if self.niveau == "france":
             return {"niveau": "france"}
+        if self.niveau == "employeurs":
+            return {"niveau": "employeurs", "departement": self.code}
         return {"niveau": self.niveau, self.niveau: self.code}
 
 
@@ -173,7 +181,7 @@ def scope_sql(per: Perimetre, serie: bool) -> tuple[list[str], str, dict]:
         return [], "{t}.siret = $siret", {"siret": per.code}
     if per.niveau == "france":
         return [], "TRUE", {}
-    if per.niveau == "departement":
+    if per.niveau in ("departement", "employeurs"):
         where, params = "e.departement = $code", {"code": per.code}
     elif per.niveau == "region":
         where, params = "e.region = $code", {"code": per.code}

@@ -36,7 +36,7 @@ from nbclient.exceptions import CellExecutionError, DeadKernelError
 from papermill.parameterize import parameterize_notebook
 
 from .. import scratch
-from ..warehouse import KEEP_VARIABLE, THREADS_VARIABLE
+from ..warehouse import KEEP_VARIABLE, LOTS_VARIABLE, THREADS_VARIABLE
 
 # Cleans the namespace between two reports: `%reset -f` empties the user namespace and the
 # output history (and collects garbage); then what survives is frozen (see the module docstring).
@@ -62,6 +62,7 @@ def kernel_environment(workspace_root: Path, duckdb_threads: int | None = None,
     """The environment of report kernels: the workspace, Jupyter/IPython state kept in it, and
     if asked, their warehouse connection kept from one report to the next and its threads."""
     env = dict(os.environ)
+    env[LOTS_VARIABLE] = "1"  # a campaign's dashboards compute each indicator for every employer at once
     if keep_connection:
         env[KEEP_VARIABLE] = "1"  # one warehouse state for the whole campaign, opened once
     if duckdb_threads:
