@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .moteur import INDICATEURS, IndicatorTable
@@ -28,7 +29,7 @@ class Lots:
 
     def __init__(self, max_tables: int = MAX_TABLES):
         self.max_tables = max_tables
-        self._tables: dict[tuple, tuple[IndicatorTable, dict[str, pd.DataFrame], pd.DataFrame]] = {}
+        self._tables: dict[tuple, tuple[IndicatorTable, pd.DataFrame, dict[str, tuple[int, int]]]] = {}
         self._employeurs: dict[tuple, frozenset[str]] = {}
 
     def tableau(self, con: Any, ind_id: str, siret: str, departement: str, annee: Any, version: tuple,
@@ -46,12 +47,12 @@ class Lots:
                 self._tables.clear()
             entry = self._tables[key] = _split(
                 INDICATEURS[ind_id].fonction(con, Perimetre("employeurs", departement), annee, **options))
-        table, parts, empty = entry
+        table, body, rows = entry
         perimetre = Perimetre("employeur", siret).description()
         perimetre["annee"] = table.perimetre["annee"]
-        cells = parts.get(siret)
+        start, stop = rows.get(siret, (0, 0))
         return replace(table, perimetre=perimetre, dimensions=[d for d in table.dimensions if d != "siret"],
-                       cells=(empty if cells is None else cells).copy())
+                       cells=body.iloc[start:stop].reset_index(drop=True))
 
     def _members(self, con: Any, departement: str, years: Any, version: tuple) -> frozenset[str]:
         """The SIRETs of the employers of ``departement`` in each of ``years``."""
@@ -67,8 +68,13 @@ class Lots:
         return self._employeurs[key]
 
 
-def _split(table: IndicatorTable) -> tuple[IndicatorTable, dict[str, pd.DataFrame], pd.DataFrame]:
-    cells = table.cells
-    parts = {siret: rows.drop(columns="siret").reset_index(drop=True)
-             for siret, rows in cells.groupby("siret", sort=False)}
-    return table, parts, cells.iloc[0:0].drop(columns="siret").reset_index(drop=True)
+def _split(table: IndicatorTable) -> tuple[IndicatorTable, pd.DataFrame, dict[str, tuple[int, int]]]:
+    """The table, its cells without the ``siret`` column, and the rows of each employer
+    (``siret`` comes first in the order of the rows: each employer's rows are together)."""
+    sirets = table.cells["siret"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, sirets[1:] != sirets[:-1]]) if len(sirets) else np.array([], int)
+    stops = np.r_[starts[1:], len(sirets)]
+    rows = {sirets[a]: (int(a), int(b)) for a, b in zip(starts, stops)}
+    if len(rows) != len(starts):
+        raise AssertionError("lots : lignes d'un employeur non contiguës")
+    return table, table.cells.drop(columns="siret"), rows

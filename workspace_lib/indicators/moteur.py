@@ -255,8 +255,9 @@ class Contexte:
         self.perimetre = perimetre
         self.annees, self.serie = valider_annees(annee)
         self.dims = valider_dimensions(ind, dimensions)
-        # Keys without a total: the year of a series, the employer of a perimeter "employeurs".
-        self.cles = (["annee"] if self.serie else []) + (["siret"] if perimetre.niveau == "employeurs" else [])
+        # Keys without a total: the employer of a perimeter "employeurs" (first: each employer's
+        # rows come together), the year of a series.
+        self.cles = (["siret"] if perimetre.niveau == "employeurs" else []) + (["annee"] if self.serie else [])
         self.ctes, self._scope, self.params = scope_sql(perimetre, self.serie)
         self.params = dict(self.params)
         if self.serie:
