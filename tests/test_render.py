@@ -19,6 +19,7 @@ from docx import Document
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from workspace_lib import report_model
 from workspace_lib.cli import main as cli
 from workspace_lib.config import Workspace
 from workspace_lib.disclosure import audit_tables, read_tables_json
@@ -172,6 +173,12 @@ def test_cells_run_in_one_request_keep_their_own_outputs_and_errors(tmp_path):
             "import asyncio\nawait asyncio.sleep(0)\nprint('attendu')",
             "raise KeyError('admise')",
             "print('fin')",
+            # report blocks (stored without nbclient's schema check) after a clear_output(wait=True)
+            "from IPython.display import display, clear_output\nB = 'application/vnd.rsu.block+json'\n"
+            "display({B: {'type': 'texte', 'texte': 'effacé'}, 'text/plain': '-'}, raw=True)\n"
+            "clear_output(wait=True)\n"
+            "display({B: {'type': 'texte', 'texte': 'gardé'}, 'text/plain': '-'}, raw=True)\n"
+            "display({B: {'type': 'texte', 'texte': 'aussi'}, 'text/plain': '-'}, raw=True)",
             tags={5: ["raises-exception"]}), {"n": 2})
         outputs = [c.outputs for c in out.cells[2:]]
         assert out.cells[1].metadata["tags"] == ["injected-parameters"]
@@ -182,6 +189,9 @@ def test_cells_run_in_one_request_keep_their_own_outputs_and_errors(tmp_path):
         assert outputs[4][0]["text"] == "attendu\n"
         assert outputs[5][0]["ename"] == "KeyError" and outputs[6][0]["text"] == "fin\n"
         assert not any("rendu-cellule" in json.dumps(o) for o in outputs)
+        assert [(b.type, b.texte) for b in report_model.blocks_from_notebook(out)] == [
+            ("texte", "gardé"), ("texte", "aussi")]
+        nbformat.validate(out)  # the executed notebook is still a valid notebook
 
         with pytest.raises(NotebookFailed) as failed:
             kernel.run(notebook("print('avant')", "1 / 0", "print('jamais')"), {})
