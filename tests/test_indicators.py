@@ -747,3 +747,13 @@ def test_perimetre_employeurs_has_one_key_per_employer(con):
     totals = t.cells[t.cells["sexe"] == ENSEMBLE].set_index("siret")["valeur"].to_dict()
     assert totals == {E1: 6, E2: 3, E3: 2}  # E5: no agent, no cell; E4 and E6: département 63
     assert t.perimetre == {"niveau": "employeurs", "departement": "48", "annee": 2024}
+
+
+def test_lots_keep_the_tables_read_last(con):
+    from workspace_lib.indicators.lots import Lots
+
+    lots = Lots(max_tables=2)
+    for ind_id in ("effectif_permanent", "etp", "effectif_permanent", "part_femmes"):
+        lots.tableau(con, ind_id, E1, "48", 2024, ("test",))
+    assert [key[1] for key in lots._tables] == ["effectif_permanent", "part_femmes"]
+    assert lots.tableau(con, "etp", E1, "48", 2024, ("test",)).total() == pytest.approx(5.6)

@@ -12,6 +12,7 @@ The tables are kept per warehouse state: a campaign's kernels read one state fro
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
@@ -29,7 +30,8 @@ class Lots:
 
     def __init__(self, max_tables: int = MAX_TABLES):
         self.max_tables = max_tables
-        self._tables: dict[tuple, tuple[IndicatorTable, pd.DataFrame, dict[str, tuple[int, int]]]] = {}
+        self._tables: OrderedDict[tuple, tuple[IndicatorTable, pd.DataFrame, dict[str, tuple[int, int]]]] = \
+            OrderedDict()
         self._employeurs: dict[tuple, frozenset[str]] = {}
 
     def tableau(self, con: Any, ind_id: str, siret: str, departement: str, annee: Any, version: tuple,
@@ -43,10 +45,12 @@ class Lots:
         key = (version, ind_id, departement, years, repr(sorted(options.items())))
         entry = self._tables.get(key)
         if entry is None:
-            if len(self._tables) >= self.max_tables:
-                self._tables.clear()
             entry = self._tables[key] = _split(
                 INDICATEURS[ind_id].fonction(con, Perimetre("employeurs", departement), annee, **options))
+            while len(self._tables) > self.max_tables:  # the least recently read goes
+                self._tables.popitem(last=False)
+        else:
+            self._tables.move_to_end(key)
         table, body, rows = entry
         perimetre = Perimetre("employeur", siret).description()
         perimetre["annee"] = table.perimetre["annee"]
