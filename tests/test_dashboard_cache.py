@@ -103,3 +103,46 @@ def test_warm_up_reads_the_choices_of_the_workspace(lozere, monkeypatch):
     [(root, departement, _)] = tableau_de_bord._CHOIX
     assert (root, departement) == (str(ws.root), "48")
     assert tableau_de_bord._CHOIX[next(iter(tableau_de_bord._CHOIX))]["annees"]
+
+
+def test_only_views_with_a_map_load_boundaries(lozere, monkeypatch):
+    """Loading boundaries may try the network (60 s on a server that drops the packets): a
+    view without a map, such as every employer's report, never asks for them."""
+    from workspace_lib.charts import geo
+
+    ws, _ = lozere
+    asked = []
+    monkeypatch.setattr(geo, "load_boundaries", lambda *a, **k: asked.append(a) or {"type": "FeatureCollection",
+                                                                                    "features": []})
+    tableau_de_bord._geojson.cache_clear()
+    try:
+        for nom in ("synthese", "effectifs", "mouvements", "formation", "remunerations"):
+            TableauDeBord(nom, workspace=ws)
+        assert asked == []
+        TableauDeBord("observatoire", workspace=ws)
+        assert asked == [("communes",)]
+    finally:
+        tableau_de_bord._geojson.cache_clear()
+
+
+@pytest.mark.parametrize("nom", ["synthese", "effectifs", "mouvements", "formation", "remunerations"])
+def test_views_computed_by_lots_are_the_views_computed_alone(lozere, nom):
+    """What report kernels compute (every employer's indicators at once) is what a dashboard
+    shows for one employer: same protected tables, same blocks."""
+    from workspace_lib import report_model
+    from workspace_lib.dashboard.specs import SPECS
+    from workspace_lib.dashboard.vue import calculer
+    from workspace_lib.warehouse import connect
+
+    ws, _ = lozere
+    with connect(ws, read_only=True) as con:
+        sirets = [s for (s,) in con.execute(
+            "SELECT siret FROM agent WHERE annee = 2024 GROUP BY siret ORDER BY count(*) DESC").fetchall()]
+        for siret in sirets[:: max(1, len(sirets) // 6)]:
+            alone = calculer(con, SPECS[nom], siret, 2024)
+            by_lot = calculer(con, SPECS[nom], siret, 2024, lot="48")
+            assert by_lot.tables.keys() == alone.tables.keys()
+            for key, table in alone.tables.items():
+                assert by_lot.tables[key].cells.equals(table.cells), (nom, siret, key)
+            assert ([report_model.to_json(b) for b in by_lot.tous_les_blocs()]
+                    == [report_model.to_json(b) for b in alone.tous_les_blocs()])

@@ -159,7 +159,9 @@ class TableauDeBord:
 
         spec = replace(self.spec, comparaisons=self.comparaisons)
         code = self.siret if spec.niveau == "employeur" else self.departement
-        geojson = _geojson(str(self.workspace.root), self.departement)
+        # Boundaries only for a view with a map: their first load may try the network.
+        has_map = any(el.rendu == "carte" for section in spec.sections for el in section.elements)
+        geojson = _geojson(str(self.workspace.root), self.departement) if has_map else None
         cache = cache_for(str(self.workspace.root))
         key = cle(self.workspace, spec, code, self.annee, self.rules, geojson is not None)
         vue = cache.get(key)
