@@ -192,6 +192,7 @@ def test_cells_run_in_one_request_keep_their_own_outputs_and_errors(tmp_path):
         assert [(b.type, b.texte) for b in report_model.blocks_from_notebook(out)] == [
             ("texte", "gardé"), ("texte", "aussi")]
         nbformat.validate(out)  # the executed notebook is still a valid notebook
+        assert len(outputs[7]) == 2  # nothing of the code that ran the cells
 
         with pytest.raises(NotebookFailed) as failed:
             kernel.run(notebook("print('avant')", "1 / 0", "print('jamais')"), {})

@@ -213,7 +213,7 @@ def _driver(cells: list[Any], unfreeze: bool) -> str:
         "        if not result.success and not erreurs_admises[i]:\n"
         "            break\n"
         f"await __rendu_cellules({sources!r}, {allowed!r})\n"
-        "globals().pop('__rendu_cellules', None)\n"
+        "del __rendu_cellules\n"  # a statement: no value shown as the last cell's output
     )
 
 
