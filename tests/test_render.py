@@ -132,6 +132,18 @@ def test_report_kernels_use_their_share_of_the_cores_in_duckdb(demo):
             kernel.shutdown()
 
 
+def test_kernels_compute_by_lots_only_when_each_makes_several_reports(tmp_path, monkeypatch):
+    from workspace_lib.render.executors import by_lots
+    from workspace_lib.render.kernel import kernel_environment
+    from workspace_lib.warehouse import LOTS_VARIABLE
+
+    assert by_lots(151, 2) and by_lots(4, 2)
+    assert not by_lots(1, 1) and not by_lots(3, 2)  # a report on demand: its employer's queries only
+    monkeypatch.setenv(LOTS_VARIABLE, "1")  # not inherited from the process that starts the kernel
+    assert LOTS_VARIABLE not in kernel_environment(tmp_path)
+    assert kernel_environment(tmp_path, lots=True)[LOTS_VARIABLE] == "1"
+
+
 def test_campaign_kernel_keeps_one_warehouse_state_for_the_campaign(demo, tmp_path):
     ws = Workspace.locate(tmp_path / "espace").ensure()
     shutil.copy2(demo.warehouse_path, ws.warehouse_path)

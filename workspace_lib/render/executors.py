@@ -32,13 +32,20 @@ class WarmUp:
     notebook: str
     formats: list[str]
     timeout: int = 300
+    reports: int = 1
 
     @classmethod
     def for_jobs(cls, jobs: list[Job]) -> WarmUp | None:
         if not jobs:
             return None
         first = jobs[0]
-        return cls(first.workspace_root, first.notebook, list(first.formats), first.timeout)
+        return cls(first.workspace_root, first.notebook, list(first.formats), first.timeout, len(jobs))
+
+
+def by_lots(reports: int, workers: int) -> bool:
+    """Whether a campaign's kernels compute each indicator for every employer at once: when each
+    makes at least two reports (one query per indicator for all, instead of one per report)."""
+    return reports >= 2 * workers
 
 
 class LocalExecutor:
@@ -57,7 +64,8 @@ class LocalExecutor:
             # (the small queries of a report also run faster on one thread: no thread hand-over).
             threads = max(1, default_workers() // self.workers)
             initializer = warm_up
-            initargs = (warm.workspace_root, warm.notebook, warm.formats, warm.timeout, self._ready, threads)
+            initargs = (warm.workspace_root, warm.notebook, warm.formats, warm.timeout, self._ready, threads,
+                        by_lots(warm.reports, self.workers))
         self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                         initializer=initializer, initargs=initargs or ())
 

@@ -86,14 +86,15 @@ def sha256_file(path: Path) -> str:
 
 
 def _kernel(workspace_root: str, timeout: int, preload: str = "", duckdb_threads: int | None = None,
-            keep_connection: bool = False) -> Any:
+            keep_connection: bool = False, lots: bool = False) -> Any:
     """This process's warm kernel for a workspace (a :class:`.kernel.WarmKernel`)."""
     from .kernel import WarmKernel
 
     kernel = _KERNELS.get(workspace_root)
     if kernel is None:
         kernel = _KERNELS[workspace_root] = WarmKernel(Path(workspace_root), timeout=timeout, preload=preload,
-                                                       duckdb_threads=duckdb_threads, keep_connection=keep_connection)
+                                                       duckdb_threads=duckdb_threads, keep_connection=keep_connection,
+                                                       lots=lots)
         atexit.register(kernel.shutdown)
     kernel.timeout = timeout
     return kernel
@@ -121,10 +122,11 @@ _PRELOAD = "\nimport scipy.optimize"
 
 
 def warm_up(workspace_root: str, notebook: str, formats: list[str], timeout: int = 300,
-            ready: Any = None, duckdb_threads: int | None = None) -> None:
+            ready: Any = None, duckdb_threads: int | None = None, lots: bool = False) -> None:
     """Prepare this worker process before its first report (never raises: a report started
     without warm-up only takes longer). ``ready``: a queue that gets ``(pid, time.time())``;
-    ``duckdb_threads``: threads of the kernel's DuckDB connections (its share of the cores)."""
+    ``duckdb_threads``: threads of the kernel's DuckDB connections (its share of the cores);
+    ``lots``: the kernel computes indicators for every employer at once (several reports each)."""
     if "jsonschema" not in sys.modules:
         # nbformat imports jsonschema, whose optional IRI format checker builds a Lark grammar
         # at import (rfc3987_syntax: 0.8 s of CPU in every worker). Notebooks never hold IRIs
@@ -138,7 +140,7 @@ def warm_up(workspace_root: str, notebook: str, formats: list[str], timeout: int
         try:
             # A local worker ends with its campaign: its kernel keeps one warehouse connection.
             _kernel(workspace_root, timeout, preload=notebook_imports(_notebook(notebook)) + _PRELOAD,
-                    duckdb_threads=duckdb_threads, keep_connection=True)
+                    duckdb_threads=duckdb_threads, keep_connection=True, lots=lots)
         finally:
             exporters.join()
         # What is alive now lives until the end: keep it out of the garbage collector's scans.

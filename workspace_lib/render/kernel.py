@@ -59,11 +59,15 @@ class NotebookFailed(Exception):
 
 
 def kernel_environment(workspace_root: Path, duckdb_threads: int | None = None,
-                       keep_connection: bool = False) -> dict[str, str]:
+                       keep_connection: bool = False, lots: bool = False) -> dict[str, str]:
     """The environment of report kernels: the workspace, Jupyter/IPython state kept in it, and
-    if asked, their warehouse connection kept from one report to the next and its threads."""
+    if asked, their warehouse connection kept from one report to the next and its threads, and
+    indicators computed for every employer of the département at once (``lots``: a kernel that
+    will make several reports of the same département)."""
     env = dict(os.environ)
-    env[LOTS_VARIABLE] = "1"  # a campaign's dashboards compute each indicator for every employer at once
+    env.pop(LOTS_VARIABLE, None)
+    if lots:
+        env[LOTS_VARIABLE] = "1"
     if keep_connection:
         env[KEEP_VARIABLE] = "1"  # one warehouse state for the whole campaign, opened once
     if duckdb_threads:
@@ -87,22 +91,25 @@ class WarmKernel:
     ignored. ``duckdb_threads``: threads of the kernel's DuckDB connections (default: DuckDB's).
     ``keep_connection``: the kernel keeps its read-only warehouse connection from one report to
     the next (a local campaign's kernels, which end with it: meanwhile imports wait).
+    ``lots``: its dashboards compute each indicator for every employer of the département at
+    once (see :mod:`workspace_lib.indicators.lots`).
     """
 
     def __init__(self, workspace_root: Path, timeout: int = 300, preload: str = "",
-                 duckdb_threads: int | None = None, keep_connection: bool = False):
+                 duckdb_threads: int | None = None, keep_connection: bool = False, lots: bool = False):
         self.workspace_root = workspace_root
         self.timeout = timeout
         self.preload = preload
         self.duckdb_threads = duckdb_threads
         self.keep_connection = keep_connection
+        self.lots = lots
         self.reports = 0
         self.km: KernelManager | None = None
         self.kc = None
         self._start()
 
     def _start(self) -> None:
-        env = kernel_environment(self.workspace_root, self.duckdb_threads, self.keep_connection)
+        env = kernel_environment(self.workspace_root, self.duckdb_threads, self.keep_connection, self.lots)
         Path(env["JUPYTER_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
         # Local sockets in a private folder (0700), not TCP ports on 127.0.0.1 that any local
         # user may reach (and about which ipykernel warns on every start).
