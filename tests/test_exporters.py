@@ -715,3 +715,31 @@ def test_pngs_fall_back_on_vl_convert_when_typst_fails(monkeypatch):
     w, h = charts.taille(charts.svg(g))
     assert abs(_pixels(image).width - 2 * w) <= 1
     charts.vider_cache()
+
+
+def test_charts_never_read_data_from_the_network(tmp_path):
+    """Even from a server that answers (here on this machine), a chart's data is not fetched."""
+    import functools
+    import http.server
+    import threading
+
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    requests = []
+    server.RequestHandlerClass = type("Counting", (http.server.SimpleHTTPRequestHandler,), {
+        "log_message": lambda self, *a: requests.append(self.path),
+        "__init__": lambda self, *a, **k: http.server.SimpleHTTPRequestHandler.__init__(
+            self, *a, directory=str(tmp_path), **k)})
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/x.csv"
+        g = Graphique(titre="Locale", spec={"data": {"url": url}, "mark": "bar",
+                                            "encoding": {"x": {"field": "a"}, "y": {"field": "b"}}},
+                      texte_alternatif="", donnees=[])
+        with pytest.raises(ValueError, match="rendu impossible"):
+            charts.svg(g)
+        assert requests == []
+    finally:
+        server.shutdown()
+        charts.vider_cache()

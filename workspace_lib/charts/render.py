@@ -2,7 +2,7 @@
 
 Nothing here loads anything from the network: vl-convert embeds Vega and Vega-Lite, renders with
 its own fonts (Liberation) and the system's, and is told to refuse any external data request
-(``allowed_base_urls=[]``: a spec must carry its data inline). Every render gets the French
+(:mod:`workspace_lib.vlconvert`: a spec must carry its data inline). Every render gets the French
 locale twice: in the spec's ``config.locale`` (see :func:`~workspace_lib.charts.theme.apply_config`)
 and as vl-convert's ``format_locale``/``time_format_locale``.
 
@@ -14,10 +14,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import vl_convert as vlc
-
 from ..report_model import Graphique
+from ..vlconvert import vl_convert
 from . import theme
+
+vlc = vl_convert()
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -63,18 +64,18 @@ def _accessible(svg: str, description: str | None) -> str:
 def to_svg(chart: Any) -> str:
     """The chart as an SVG document (text), French locale, alt text as ``aria-label``."""
     spec = spec_of(chart)
-    svg = vlc.vegalite_to_svg(spec, allowed_base_urls=[], **_options())
+    svg = vlc.vegalite_to_svg(spec, **_options())
     return _accessible(svg, spec.get("description"))
 
 
 def to_png(chart: Any, scale: float = 2, ppi: float | None = None) -> bytes:
     """The chart as PNG bytes (``scale`` 2 by default: sharp on screens and in Word)."""
-    return vlc.vegalite_to_png(spec_of(chart), scale=scale, ppi=ppi, allowed_base_urls=[], **_options())
+    return vlc.vegalite_to_png(spec_of(chart), scale=scale, ppi=ppi, **_options())
 
 
 def to_pdf(chart: Any, scale: float = 1) -> bytes:
     """The chart as a one-page PDF (vector, fonts embedded)."""
-    return vlc.vegalite_to_pdf(spec_of(chart), scale=scale, allowed_base_urls=[], **_options())
+    return vlc.vegalite_to_pdf(spec_of(chart), scale=scale, **_options())
 
 
 def to_html(chart: Any) -> str:

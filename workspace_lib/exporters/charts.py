@@ -1,8 +1,8 @@
 """Charts rendered locally by vl-convert (no CDN, no network), with French number/date formats.
 
 Renderings are cached by specification (a report exported to PDF, HTML and DOCX draws each
-chart once). ``allowed_base_urls=[]``: a specification that points at external data fails
-instead of fetching it.
+chart once). No external data is allowed (:mod:`workspace_lib.vlconvert`): a specification that
+points at external data fails instead of fetching it.
 
 PNG images (Word, Excel) are drawn from the SVG by typst, all the charts of a report in one
 compilation (:func:`pngs`): about 5 ms a chart, against 20 ms for vl-convert's ``svg_to_png``
@@ -34,8 +34,9 @@ _locales: tuple[dict, dict] | None = None
 
 
 def _vl():
-    import vl_convert  # noqa: PLC0415  (0.1 s import; the JS engine starts on first use, ~1 s)
-    return vl_convert
+    from ..vlconvert import vl_convert  # noqa: PLC0415  (the JS engine starts on first use, ~1 s)
+
+    return vl_convert()
 
 
 def locales() -> tuple[dict, dict]:
@@ -93,8 +94,7 @@ def svg(g: Graphique) -> str:
     def make():
         fmt, time_fmt = locales()
         try:
-            return _vl().vegalite_to_svg(preparer(g.spec), format_locale=fmt,
-                                         time_format_locale=time_fmt, allowed_base_urls=[])
+            return _vl().vegalite_to_svg(preparer(g.spec), format_locale=fmt, time_format_locale=time_fmt)
         except Exception as exc:  # vl-convert raises ValueError with a JS stack
             first = str(exc).strip().splitlines()
             raise ValueError(f"Graphique « {g.titre} » : rendu impossible "
@@ -121,6 +121,11 @@ def pngs(graphs: list[Graphique], scale: float = 2.0) -> list[bytes]:
         for k, image in zip(missing, images):
             _cached(k, lambda image=image: image)
     return [_cached(k, lambda g=g: _vl().svg_to_png(svg(g), scale=scale)) for k, g in zip(keys, graphs)]
+
+
+def svg_vers_png(svg_text: str, scale: float = 2.0) -> bytes:
+    """Any SVG document (say a logo) as a PNG image, by vl-convert."""
+    return _vl().svg_to_png(svg_text, scale=scale)
 
 
 _IMAGES = Path(__file__).parent / "templates" / "images.typ"

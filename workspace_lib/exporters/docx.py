@@ -387,8 +387,7 @@ def _couverture(r: _Redacteur, meta: ReportMeta) -> None:
     data = lire_logo(meta.logo)
     if data is not None:
         if Path(meta.logo).suffix.lower() == ".svg":
-            import vl_convert  # noqa: PLC0415
-            data = vl_convert.svg_to_png(data.decode("utf-8"), scale=2)
+            data = charts.svg_vers_png(data.decode("utf-8"), 2)
         p = r.paragraphe()
         shape = p.add_run().add_picture(io.BytesIO(data), height=Cm(2.5))
         shape._inline.docPr.set("descr", f"Logo {meta.organisme}".strip())
