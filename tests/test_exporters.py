@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import os
 import re
 from html.parser import HTMLParser
@@ -743,3 +744,14 @@ def test_charts_never_read_data_from_the_network(tmp_path):
     finally:
         server.shutdown()
         charts.vider_cache()
+
+
+def test_vega_warnings_stay_out_of_the_campaign_output(caplog):
+    """A chart whose bars are all secret makes Vega warn (« Infinite extent »): not shown."""
+    caplog.set_level(logging.DEBUG)
+    g = Graphique(titre="Vide", spec={"data": {"values": []}, "mark": "bar", "encoding": {
+        "x": {"field": "valeur", "type": "quantitative", "stack": "zero"}, "y": {"field": "t", "type": "nominal"}}},
+        texte_alternatif="", donnees=[])
+    assert charts.svg(g).startswith("<svg")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("vl_convert")] == []
+    charts.vider_cache()
