@@ -144,6 +144,25 @@ def test_kernels_compute_by_lots_only_when_each_makes_several_reports(tmp_path, 
     assert kernel_environment(tmp_path, lots=True)[LOTS_VARIABLE] == "1"
 
 
+def test_kernel_started_without_lots_is_restarted_with_them_when_a_campaign_asks(tmp_path):
+    """A Dask worker's kernel outlives its campaigns: started for a single report, it computes by
+    lots for the next campaign of many reports."""
+    from workspace_lib.render import job as render_job_module
+    from workspace_lib.warehouse import LOTS_VARIABLE
+
+    root = str(Workspace.locate(tmp_path).ensure().root)
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        f"import os\nprint(os.environ.get('{LOTS_VARIABLE}'))")])
+    kernel = render_job_module._kernel(root, 60)
+    try:
+        assert kernel.run(probe, {}).cells[-1].outputs[0]["text"] == "None\n"
+        assert render_job_module._kernel(root, 60, lots=True) is kernel
+        assert kernel.run(probe, {}).cells[-1].outputs[0]["text"] == "1\n"
+        assert render_job_module._kernel(root, 60) is kernel and kernel.lots  # kept afterwards
+    finally:
+        render_job_module._KERNELS.pop(root).shutdown()
+
+
 def test_campaign_kernel_keeps_one_warehouse_state_for_the_campaign(demo, tmp_path):
     ws = Workspace.locate(tmp_path / "espace").ensure()
     shutil.copy2(demo.warehouse_path, ws.warehouse_path)

@@ -25,7 +25,7 @@ from ..config import Workspace
 from ..fr import nombre, pluriel
 from ..warehouse import connect
 from . import campaign as campaigns
-from .executors import WarmUp, default_workers, make_executor
+from .executors import WarmUp, by_lots, default_workers, make_executor
 from .job import Job, JobResult, sha256_file, write_atomic
 
 STATE_DIR = "_campagnes"
@@ -180,6 +180,8 @@ def run_campaign(workspace: Workspace, camp: campaigns.Campaign, executor: str =
         todo.sort(key=lambda j: -j.weight)
         workers = min(workers or default_workers(), len(todo))
         pool = make_executor(executor, workers, scheduler_address, warm=WarmUp.for_jobs(todo))
+        for job in todo:
+            job.lots = by_lots(len(todo), pool.workers)
         try:
             with progress:
                 task = progress.add_task(f"Rendu de « {camp.nom} »", total=len(todo), failed=0)

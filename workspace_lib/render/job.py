@@ -49,6 +49,7 @@ class Job:
     timeout: int = 300
     fields: dict[str, Any] = field(default_factory=dict)  # values for the path pattern
     weight: int = 0  # expected size (agents): the biggest reports are started first
+    lots: bool = False  # its kernel computes indicators for every employer at once (see executors.by_lots)
 
 
 @dataclass
@@ -87,10 +88,15 @@ def sha256_file(path: Path) -> str:
 
 def _kernel(workspace_root: str, timeout: int, preload: str = "", duckdb_threads: int | None = None,
             keep_connection: bool = False, lots: bool = False) -> Any:
-    """This process's warm kernel for a workspace (a :class:`.kernel.WarmKernel`)."""
+    """This process's warm kernel for a workspace (a :class:`.kernel.WarmKernel`); one started
+    without ``lots`` is restarted with them when a campaign asks for them (a Dask worker's kernel
+    outlives its campaigns)."""
     from .kernel import WarmKernel
 
     kernel = _KERNELS.get(workspace_root)
+    if kernel is not None and lots and not kernel.lots:
+        kernel.lots = True
+        kernel.restart()
     if kernel is None:
         kernel = _KERNELS[workspace_root] = WarmKernel(Path(workspace_root), timeout=timeout, preload=preload,
                                                        duckdb_threads=duckdb_threads, keep_connection=keep_connection,
@@ -182,7 +188,7 @@ def render_job(job: Job) -> JobResult:
     started = time.perf_counter()
     result = JobResult(job.key, job.parameters, ok=False, worker=os.getpid())
     try:
-        kernel = _kernel(job.workspace_root, job.timeout)
+        kernel = _kernel(job.workspace_root, job.timeout, lots=job.lots)
         executed = kernel.run(_notebook(job.notebook), job.parameters)
         blocks = report_model.blocks_from_notebook(executed)
         meta = _meta(blocks, job)
