@@ -17,7 +17,7 @@ The input is the report model (:mod:`workspace_lib.report_model`): a list of blo
 - Charts are drawn locally by vl-convert (French number and date formats), never from a CDN,
   and cached by specification (:mod:`.charts`): a report exported to several formats draws
   each chart once; a dashboard that displays its charts through :func:`.charts.svg` hands the
-  drawings over to the export. vl-convert costs about 25-40 ms a chart; everything else is fast
+  drawings over to the export. vl-convert costs about 5-10 ms a chart; everything else is fast
   (PDF layout by typst: about 15 ms for 10 tables and 8 charts).
 - Format options (keyword arguments of :func:`export`):
   PDF ``template`` (a typst template reading the same JSON), ``sommaire`` (table of contents;

@@ -5,8 +5,8 @@ chart once). No external data is allowed (:mod:`workspace_lib.vlconvert`): a spe
 points at external data fails instead of fetching it.
 
 PNG images (Word, Excel) are drawn from the SVG by typst, all the charts of a report in one
-compilation (:func:`pngs`): about 5 ms a chart, against 20 ms for vl-convert's ``svg_to_png``
-whose cost is in laying out each text again. vl-convert draws them if typst fails.
+compilation (:func:`pngs`): about 5 ms a chart, against 20 to 50 ms for vl-convert's
+``svg_to_png``. vl-convert draws them if typst fails.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ _locales: tuple[dict, dict] | None = None
 
 
 def _vl():
-    from ..vlconvert import vl_convert  # noqa: PLC0415  (the JS engine starts on first use, ~1 s)
+    from ..vlconvert import vl_convert  # noqa: PLC0415  (its JS engine starts on first use: 0.5 s)
 
     return vl_convert()
 

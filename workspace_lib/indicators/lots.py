@@ -22,7 +22,7 @@ import pandas as pd
 from .moteur import INDICATEURS, IndicatorTable
 from .perimetre import Perimetre
 
-MAX_TABLES = 400  # a dashboard view needs 20 to 30; several views and years fit
+MAX_TABLES = 120  # a dashboard view needs 20 to 30: four or five views (years) of a département
 
 
 class Lots:
