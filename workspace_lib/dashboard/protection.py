@@ -25,9 +25,13 @@ def to_disclosure(table: IndicatorTable, key: str | None = None, linked_to: str 
     ``key`` names the table in the view (default: the indicator id); the indicator id is the
     ``variable``, so that two breakdowns of the same indicator share their margins.
     """
-    cells = table.cells.rename(columns=RENAMED_DIMENSIONS)
+    cells = table.cells
+    if any(name in cells.columns for name in RENAMED_DIMENSIONS):  # (a copy: only when needed)
+        cells = cells.rename(columns=RENAMED_DIMENSIONS)
     # An undefined ratio (0 / 0: no training, no agent...) is not a cell: shown as « nd ».
-    cells = cells[cells["valeur"].notna()]
+    defined = cells["valeur"].notna()
+    if not defined.all():
+        cells = cells[defined]
     dims = [RENAMED_DIMENSIONS.get(d, d) for d in table.dimensions]
     keep = [*dims, "valeur", *[c for c in _RULE_COLUMNS if c in cells.columns]]
     # "euros par ETPR", "jours par agent"...: a mean, not a sum of its members.
