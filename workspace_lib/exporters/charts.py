@@ -5,7 +5,7 @@ chart once). No external data is allowed (:mod:`workspace_lib.vlconvert`): a spe
 points at external data fails instead of fetching it.
 
 PNG images (Word, Excel) are drawn from the SVG by typst, all the charts of a report in one
-compilation (:func:`pngs`): about 5 ms a chart, against 20 to 50 ms for vl-convert's
+compilation (:func:`pngs`): about 8 ms a chart, against 20 to 50 ms for vl-convert's
 ``svg_to_png``. vl-convert draws them if typst fails.
 """
 
