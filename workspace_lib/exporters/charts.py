@@ -22,21 +22,15 @@ from typing import Any
 
 from ..fr import NARROW_NBSP
 from ..report_model import Graphique
+from ..vlconvert import vl_convert  # (vl_convert itself is imported on first use; its JS engine: 0.5 s)
 
 LARGEUR_DEFAUT = 560  # px, for "width": "container" (no container when rendering offline)
 HAUTEUR_DEFAUT = 300
 _CACHE_MAX = 128
 
 _lock = threading.Lock()
-_typst_lock = threading.Lock()
 _cache: OrderedDict[tuple, Any] = OrderedDict()
 _locales: tuple[dict, dict] | None = None
-
-
-def _vl():
-    from ..vlconvert import vl_convert  # noqa: PLC0415  (its JS engine starts on first use: 0.5 s)
-
-    return vl_convert()
 
 
 def locales() -> tuple[dict, dict]:
@@ -44,7 +38,7 @@ def locales() -> tuple[dict, dict]:
     :func:`workspace_lib.fr.nombre`."""
     global _locales
     if _locales is None:
-        vl = _vl()
+        vl = vl_convert()
         fmt = dict(vl.get_format_locale("fr-FR"))
         fmt["thousands"] = NARROW_NBSP
         _locales = (fmt, dict(vl.get_time_format_locale("fr-FR")))
@@ -94,7 +88,7 @@ def svg(g: Graphique) -> str:
     def make():
         fmt, time_fmt = locales()
         try:
-            return _vl().vegalite_to_svg(preparer(g.spec), format_locale=fmt, time_format_locale=time_fmt)
+            return vl_convert().vegalite_to_svg(preparer(g.spec), format_locale=fmt, time_format_locale=time_fmt)
         except Exception as exc:  # vl-convert raises ValueError with a JS stack
             first = str(exc).strip().splitlines()
             raise ValueError(f"Graphique « {g.titre} » : rendu impossible "
@@ -117,29 +111,27 @@ def pngs(graphs: list[Graphique], scale: float = 2.0) -> list[bytes]:
         try:
             images = _typst_pngs(svgs, scale)
         except Exception:  # noqa: BLE001  (an SVG typst cannot read: vl-convert draws it)
-            images = [_vl().svg_to_png(text, scale=scale) for text in svgs]
+            images = [vl_convert().svg_to_png(text, scale=scale) for text in svgs]
         for k, image in zip(missing, images):
             _cached(k, lambda image=image: image)
-    return [_cached(k, lambda g=g: _vl().svg_to_png(svg(g), scale=scale)) for k, g in zip(keys, graphs)]
+    return [_cached(k, lambda g=g: vl_convert().svg_to_png(svg(g), scale=scale)) for k, g in zip(keys, graphs)]
 
 
 def svg_vers_png(svg_text: str, scale: float = 2.0) -> bytes:
     """Any SVG document (say a logo) as a PNG image, by vl-convert."""
-    return _vl().svg_to_png(svg_text, scale=scale)
+    return vl_convert().svg_to_png(svg_text, scale=scale)
 
 
 _IMAGES = Path(__file__).parent / "templates" / "images.typ"
-_typst: list = []  # [compiler], created on first use (fonts scanned once)
 
 
 def _typst_pngs(svgs: list[str], scale: float) -> list[bytes]:
     """PNG images of SVG documents drawn by typst, at ``scale`` times their size in px."""
-    import typst  # noqa: PLC0415
+    from .pdf import _compiler  # noqa: PLC0415  (pdf imports this module)
 
-    with _typst_lock:
-        if not _typst:
-            _typst.append(typst.Compiler(str(_IMAGES), root=str(_IMAGES.parent)))
-        pages = _typst[0].compile(format="png", ppi=96.0 * scale, sys_inputs={"svgs": json.dumps(svgs)})
+    compiler, lock = _compiler(_IMAGES)  # kept: fonts scanned once
+    with lock:
+        pages = compiler.compile(format="png", ppi=96.0 * scale, sys_inputs={"svgs": json.dumps(svgs)})
     pages = pages if isinstance(pages, list) else [pages]
     if len(pages) != len(svgs):
         raise ValueError(f"typst : {len(pages)} images pour {len(svgs)} graphiques")

@@ -180,8 +180,9 @@ def run_campaign(workspace: Workspace, camp: campaigns.Campaign, executor: str =
         todo.sort(key=lambda j: -j.weight)
         workers = min(workers or default_workers(), len(todo))
         pool = make_executor(executor, workers, scheduler_address, warm=WarmUp.for_jobs(todo))
+        lots = by_lots(len(todo), pool.workers)
         for job in todo:
-            job.lots = by_lots(len(todo), pool.workers)
+            job.lots = lots
         try:
             with progress:
                 task = progress.add_task(f"Rendu de « {camp.nom} »", total=len(todo), failed=0)
