@@ -320,7 +320,10 @@ def test_docx_custom_template(tmp_path, workspace):
 
 
 def test_docx_shipped_template_is_the_generated_one():
+    import zipfile
+
     import docx
+    from docx.enum.style import WD_STYLE_TYPE
 
     from workspace_lib.exporters.docx import STYLE_LEGENDE, STYLE_TABLEAU, TEMPLATE
 
@@ -328,6 +331,12 @@ def test_docx_shipped_template_is_the_generated_one():
     names = {s.name for s in doc.styles}
     assert {STYLE_TABLEAU, STYLE_LEGENDE, "Heading 1", "Heading 2", "Heading 3", "Title", "Caption"} <= names
     assert not doc.paragraphs or all(not p.text for p in doc.paragraphs)
+    # Lean: every Word export parses its styles and compresses its parts again.
+    assert {s.style_id for s in doc.styles if s.type == WD_STYLE_TYPE.TABLE} == {"TableNormal", "TableGrid",
+                                                                                  "TableauRSU"}
+    with zipfile.ZipFile(TEMPLATE) as package:
+        assert not [n for n in package.namelist() if "stylesWithEffects" in n or "thumbnail" in n]
+        assert sum(i.file_size for i in package.infolist()) < 100_000
 
 
 # --- XLSX (openpyxl) ----------------------------------------------------------------------------------
