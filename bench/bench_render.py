@@ -7,7 +7,7 @@ Prints, measured in the same run:
   and with the PDF alone (what the naive way produces); each with the workers' start-up
   (kernel, imports, fonts) included, and after it;
 - the whole campaign (every employer of the latest year) with 1 and 2 local workers, and the
-  scaling ratio.
+  scaling ratio (start-up included: the goal; and after it: the reports alone).
 
 Beside each time, the CPU time it took (this process and every process it started: workers,
 kernels, Papermill, Chromium...), which depends much less on what else the machine runs.
@@ -102,17 +102,24 @@ def _engine(ws: Path, sirets: list[str] | None, workers: int, name: str,
 
 
 def _campaign(ws: Path, repetitions: int = 1) -> tuple[float, int]:
-    """Run the whole campaign with 1 then 2 processes; the best 2-process time and its report count."""
+    """Run the whole campaign with 1 then 2 processes; the best 2-process time and its report count.
+
+    The scaling is printed twice: on the whole campaign (the goal), and on the reports alone,
+    after the processes' start-up (kernel, imports, fonts), which every run pays once: it shows
+    how well the reports themselves share the cores."""
     best: dict[int, float] = {}
+    best_after: dict[int, float] = {}
     n = 0
     for _ in range(repetitions):
         for workers in (1, 2):
             t, n, startup, cpu = _engine(ws, None, workers, f"bench-{workers}")
             best[workers] = min(t, best.get(workers, t))
+            best_after[workers] = min(t - startup, best_after.get(workers, t - startup))
             goal = " (objectif : moins de 90 s)" if workers == 2 else ""
             print(f"campagne complète ({n} rapports, PDF + DOCX + XLSX), {workers} processus : {t:.1f} s "
                   f"(dont démarrage {startup:.1f} s), CPU {cpu:.1f} s{goal} ({_charge()})")
-    print(f"accélération de 1 à 2 processus : {best[1] / best[2]:.2f} (objectif : au moins 1,7)")
+    print(f"accélération de 1 à 2 processus : {best[1] / best[2]:.2f} (objectif : au moins 1,7) ; "
+          f"sur les rapports seuls, après le démarrage des processus : {best_after[1] / best_after[2]:.2f}")
     return best[2], n
 
 
