@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import signal
@@ -117,6 +118,26 @@ def test_kernel_preloads_imports_and_freezes_what_survives_a_reset(tmp_path):
         assert kernel.run(nb, {"siret": "A"}) and kernel.reports == 3
     finally:
         kernel.shutdown()
+
+
+def test_first_report_of_a_warm_kernel_imports_nothing_heavy(demo):
+    """The warm-up preloads the heavy modules a report imports: the first report of a kernel
+    imports none of scipy (its graph routines took 0.2 s) nor pyarrow's pandas layer."""
+    from workspace_lib.render.job import _PRELOAD
+
+    synthese = load_notebook(ROOT / "notebooks" / "synthese_employeur.ipynb")
+    probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import sys\nprint(sorted(sys.modules))")])
+    kernel = WarmKernel(demo.root, preload=notebook_imports(synthese) + _PRELOAD, duckdb_threads=1)
+    try:
+        def modules() -> set[str]:
+            return set(ast.literal_eval(kernel.run(probe, {}).cells[-1].outputs[0]["text"]))
+
+        before = modules()
+        kernel.run(synthese, {"siret": _employers(demo)["grand"], "annee": YEAR, "interactif": False})
+        imported = modules() - before
+    finally:
+        kernel.shutdown()
+    assert not [m for m in imported if m.startswith("scipy.") or m == "pyarrow.pandas_compat"], imported
 
 
 def test_report_kernels_use_their_share_of_the_cores_in_duckdb(demo):
