@@ -42,7 +42,8 @@ def to_disclosure(table: IndicatorTable, key: str | None = None, linked_to: str 
         mesure=table.mesure if table.mesure in MESURES else "taux",
         perimetre=dict(table.perimetre),
         dimensions=dims,
-        cells=cells[keep].copy(),
+        # pandas copies on write: the table's own cells without a copy, a selection only if needed.
+        cells=cells if list(cells.columns) == keep else cells[keep],
         linked_to=linked_to,
         variable=table.id,
         moyenne=moyenne,

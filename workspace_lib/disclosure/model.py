@@ -81,7 +81,8 @@ class Table:
                 f"(noms réservés : {', '.join(RESERVED)}) ; pour le statut de l'agent, "
                 "utilisez « statut_agent »."
             )
-        missing = [c for c in [*self.dimensions, "valeur"] if c not in self.cells.columns]
+        present = set(self.cells.columns)  # (a set: ``in`` on an Index costs 30 µs a time)
+        missing = [c for c in [*self.dimensions, "valeur"] if c not in present]
         if missing:
             raise ValueError(f"Tableau « {self.id} » : colonnes absentes des cellules : {', '.join(missing)}.")
 
