@@ -146,3 +146,26 @@ def test_views_computed_by_lots_are_the_views_computed_alone(lozere, nom):
                 assert by_lot.tables[key].cells.equals(table.cells), (nom, siret, key)
             assert ([report_model.to_json(b) for b in by_lot.tous_les_blocs()]
                     == [report_model.to_json(b) for b in alone.tous_les_blocs()])
+
+
+def test_grand_total_of_a_breakdown_is_its_all_ensemble_cell():
+    """A comparison shows an indicator's grand total: the one cell where every dimension is
+    « Ensemble », as a table without dimensions, ready for disclosure control."""
+    import pandas as pd
+
+    from workspace_lib.dashboard.vue import _grand_total
+    from workspace_lib.indicators.moteur import ENSEMBLE, IndicatorTable
+
+    rows = [("F", "A", 3), ("M", "A", 2), (ENSEMBLE, "A", 5), ("F", ENSEMBLE, 40), ("M", ENSEMBLE, 20),
+            (ENSEMBLE, ENSEMBLE, 60)]
+    cells = pd.DataFrame(rows, columns=["sexe", "categorie", "valeur"]).assign(effectif=lambda d: d.valeur,
+                                                                             nb_employeurs=1)
+    table = IndicatorTable("effectif", "Effectif", "effectif", "agents", {"niveau": "employeur", "siret": "1"},
+                           ["sexe", "categorie"], cells)
+    total = _grand_total(table, "strate")
+    assert total.dimensions == [] and total.perimetre["niveau_comparaison"] == "strate"
+    assert total.cells.to_dict("records") == [{"valeur": 60, "effectif": 60, "nb_employeurs": 1}]
+    assert list(table.cells.columns) == ["sexe", "categorie", "valeur", "effectif", "nb_employeurs"]  # untouched
+    flat = IndicatorTable("effectif", "Effectif", "effectif", "agents", {"niveau": "employeur", "siret": "1"}, [],
+                          cells[(cells.sexe == ENSEMBLE) & (cells.categorie == ENSEMBLE)].drop(columns=["sexe", "categorie"]))
+    assert _grand_total(flat, "employeur").cells.to_dict("records") == total.cells.to_dict("records")

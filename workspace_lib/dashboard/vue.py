@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .. import report_model as rm
@@ -108,9 +109,10 @@ def _warehouse_version(con: duckdb.DuckDBPyConnection) -> tuple:
 def _grand_total(table, niveau: str):
     """A 0-dimension copy of an indicator table (its grand total), for comparisons."""
     cells = table.cells
-    for dim in table.dimensions:
-        cells = cells[cells[dim] == ENSEMBLE]
-    copy = type(table)(**{**table.__dict__, "dimensions": [], "cells": cells.drop(columns=list(table.dimensions)),
+    if table.dimensions:  # (the rows kept in one selection: each costs pandas about 0.5 ms)
+        total = np.logical_and.reduce([cells[dim].to_numpy() == ENSEMBLE for dim in table.dimensions])
+        cells = cells.iloc[np.flatnonzero(total)].drop(columns=list(table.dimensions))
+    copy = type(table)(**{**table.__dict__, "dimensions": [], "cells": cells,
                           "perimetre": {**table.perimetre, "niveau_comparaison": niveau}})
     return to_disclosure(copy)
 
