@@ -190,12 +190,7 @@ def _output(table: Table, columns, values: np.ndarray, status: np.ndarray) -> Ta
         shown = [None if h else int(round(v)) for v, h in zip(values.tolist(), hidden)]
     else:
         shown = [None if h else v for v, h in zip(values.tolist(), hidden)]
-    data = {}
-    for dim, members in zip(table.dimensions, columns):
-        original = table.cells[dim].array
-        # Text columns as they were: pandas would read the members' str objects again.
-        text = isinstance(original.dtype, pd.StringDtype) and not original.isna().any()
-        data[dim] = original if text else members
+    data = dict(zip(table.dimensions, columns))
     data["valeur"] = np.array(shown, dtype=object)
     for col in table.cells.columns:
         if col in data or col == "statut":
