@@ -123,17 +123,17 @@ def test_kernel_preloads_imports_and_freezes_what_survives_a_reset(tmp_path):
 def test_first_report_of_a_warm_kernel_imports_nothing_heavy(demo):
     """The warm-up preloads the heavy modules a report imports: the first report of a kernel
     imports none of scipy (its graph routines took 0.2 s) nor pyarrow's pandas layer."""
-    from workspace_lib.render.job import _PRELOAD
+    from workspace_lib.render.job import kernel_preload
 
-    synthese = load_notebook(ROOT / "notebooks" / "synthese_employeur.ipynb")
+    synthese = ROOT / "notebooks" / "synthese_employeur.ipynb"
     probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import sys\nprint(sorted(sys.modules))")])
-    kernel = WarmKernel(demo.root, preload=notebook_imports(synthese) + _PRELOAD, duckdb_threads=1)
+    kernel = WarmKernel(demo.root, preload=kernel_preload(str(synthese)), duckdb_threads=1)
     try:
         def modules() -> set[str]:
             return set(ast.literal_eval(kernel.run(probe, {}).cells[-1].outputs[0]["text"]))
 
         before = modules()
-        kernel.run(synthese, {"siret": _employers(demo)["grand"], "annee": YEAR, "interactif": False})
+        kernel.run(load_notebook(synthese), {"siret": _employers(demo)["grand"], "annee": YEAR, "interactif": False})
         imported = modules() - before
     finally:
         kernel.shutdown()

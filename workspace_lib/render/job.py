@@ -129,6 +129,13 @@ def _warm_exporters(formats: list[str]) -> None:
 _PRELOAD = "\nimport scipy.optimize\nimport scipy.sparse.csgraph\nimport pyarrow.pandas_compat"
 
 
+def kernel_preload(notebook: str) -> str:
+    """What a campaign's kernels load when they start: the notebook's imports and ``_PRELOAD``."""
+    from .kernel import notebook_imports
+
+    return notebook_imports(_notebook(notebook)) + _PRELOAD
+
+
 def warm_up(workspace_root: str, notebook: str, formats: list[str], timeout: int = 300,
             ready: Any = None, duckdb_threads: int | None = None, lots: bool = False) -> None:
     """Prepare this worker process before its first report (never raises: a report started
@@ -141,13 +148,12 @@ def warm_up(workspace_root: str, notebook: str, formats: list[str], timeout: int
         # to check: a worker process goes without it.
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
     try:
-        from .kernel import notebook_imports
-
+        preload = kernel_preload(notebook)  # (imports Jupyter's libraries before the thread starts)
         exporters = threading.Thread(target=_warm_exporters, args=(list(formats),), daemon=True)
         exporters.start()  # native code and imports, while the kernel starts in this thread
         try:
             # A local worker ends with its campaign: its kernel keeps one warehouse connection.
-            _kernel(workspace_root, timeout, preload=notebook_imports(_notebook(notebook)) + _PRELOAD,
+            _kernel(workspace_root, timeout, preload=preload,
                     duckdb_threads=duckdb_threads, keep_connection=True, lots=lots)
         finally:
             exporters.join()
