@@ -734,13 +734,14 @@ def test_charts_never_read_data_from_the_network(tmp_path):
     import threading
 
     (tmp_path / "x.csv").write_text("a,b\n1,2\n", encoding="utf-8")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     requests = []
-    server.RequestHandlerClass = type("Counting", (http.server.SimpleHTTPRequestHandler,), {
-        "log_message": lambda self, *a: requests.append(self.path),
-        "__init__": lambda self, *a, **k: http.server.SimpleHTTPRequestHandler.__init__(
-            self, *a, directory=str(tmp_path), **k)})
+
+    class Counting(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # called once per request served
+            requests.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Counting, directory=str(tmp_path)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/x.csv"
