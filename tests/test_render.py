@@ -155,6 +155,37 @@ def test_report_kernels_use_their_share_of_the_cores_in_duckdb(demo):
             kernel.shutdown()
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity") or default_workers() < 2,
+                    reason="needs Linux and at least two cores")
+def test_local_workers_and_their_kernels_each_keep_to_a_core_of_their_own(demo):
+    """One local worker, one core: with no more workers than cores, each worker process is kept on
+    a core of its own, and so is the kernel it starts; with more workers than cores, none is."""
+    import os
+
+    import psutil
+
+    from workspace_lib.render.executors import LocalExecutor, WarmUp
+
+    executor = LocalExecutor(2, WarmUp(str(demo.root), str(MINIMAL), ["html"], reports=4))
+    try:
+        for future in [executor.pool.submit(os.getpid) for _ in range(4)]:
+            future.result(timeout=120)
+        workers = [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]
+        assert len(workers) == 2
+        cores = [w.cpu_affinity() for w in workers]
+        assert all(len(c) == 1 for c in cores) and cores[0] != cores[1]
+        for worker, core in zip(workers, cores):
+            kernels = [k for k in worker.children() if "ipykernel" in " ".join(k.cmdline())]
+            assert len(kernels) == 1 and kernels[0].cpu_affinity() == core
+    finally:
+        executor.close()
+    crowded = LocalExecutor(default_workers() + 1)
+    try:
+        assert not crowded.pinned
+    finally:
+        crowded.close()
+
+
 def test_kernels_compute_by_lots_only_when_each_makes_several_reports(tmp_path, monkeypatch):
     from workspace_lib.render.executors import by_lots
     from workspace_lib.render.kernel import kernel_environment
