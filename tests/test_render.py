@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -155,23 +156,21 @@ def test_report_kernels_use_their_share_of_the_cores_in_duckdb(demo):
             kernel.shutdown()
 
 
-@pytest.mark.skipif(not hasattr(__import__("os"), "sched_setaffinity") or default_workers() < 2,
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or default_workers() < 2,
                     reason="needs Linux and at least two cores")
 def test_local_workers_and_their_kernels_each_keep_to_a_core_of_their_own(demo):
     """One local worker, one core: with no more workers than cores, each worker process is kept on
     a core of its own, and so is the kernel it starts; with more workers than cores, none is."""
-    import os
-
     import psutil
 
     from workspace_lib.render.executors import LocalExecutor, WarmUp
 
+    before = {p.pid for p in psutil.Process().children()}
     executor = LocalExecutor(2, WarmUp(str(demo.root), str(MINIMAL), ["html"], reports=4))
     try:
-        for future in [executor.pool.submit(os.getpid) for _ in range(4)]:
-            future.result(timeout=120)
-        workers = [p for p in psutil.Process().children() if "spawn_main" in " ".join(p.cmdline())]
-        assert len(workers) == 2
+        pids = {future.result(timeout=120) for future in [executor.pool.submit(os.getpid) for _ in range(4)]}
+        workers = [p for p in psutil.Process().children() if p.pid not in before and "spawn_main" in " ".join(p.cmdline())]
+        assert len(workers) == 2 and pids <= {w.pid for w in workers}
         cores = [w.cpu_affinity() for w in workers]
         assert all(len(c) == 1 for c in cores) and cores[0] != cores[1]
         for worker, core in zip(workers, cores):
@@ -365,8 +364,6 @@ def test_killed_campaign_resumes_where_it_stopped(demo, tmp_path):
     while time.monotonic() < deadline and proc.poll() is None and not (
             state.exists() and state.read_text().count("\n") >= 3):
         time.sleep(0.2)
-    import os
-
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done_before = state.read_text().count("\n")
@@ -502,7 +499,6 @@ def test_report_on_demand_from_a_dashboard(demo, monkeypatch):
 def test_report_kernels_listen_on_private_local_sockets(tmp_path):
     """A report kernel's channels are local sockets, not TCP ports, in a folder only its user can
     enter, removed when the kernel stops."""
-    import os
     import stat
 
     import psutil
