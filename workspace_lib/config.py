@@ -78,6 +78,12 @@ class Workspace:
         return self.root / "logs"
 
     @property
+    def kernels_state_dir(self) -> Path:
+        """The Jupyter and IPython state of the report kernels (their connection files...), and
+        the render pools' turn of the cores."""
+        return self.root / ".jupyter-etat"
+
+    @property
     def rendered_dir(self) -> Path:
         return self.root / "rendered"
 

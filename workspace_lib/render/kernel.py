@@ -36,6 +36,7 @@ from nbclient.exceptions import CellExecutionError, DeadKernelError
 from papermill.parameterize import parameterize_notebook
 
 from .. import scratch
+from ..config import Workspace
 from ..report_model import MIMETYPE as BLOCK_MIMETYPE
 from ..warehouse import KEEP_VARIABLE, LOTS_VARIABLE, THREADS_VARIABLE
 
@@ -72,7 +73,7 @@ def kernel_environment(workspace_root: Path, duckdb_threads: int | None = None,
         env[KEEP_VARIABLE] = "1"  # one warehouse state for the whole campaign, opened once
     if duckdb_threads:
         env[THREADS_VARIABLE] = str(int(duckdb_threads))
-    state = workspace_root / ".jupyter-etat"
+    state = Workspace(workspace_root).kernels_state_dir
     env.update({
         "WORKSPACE_DIR": str(workspace_root),
         "IPYTHONDIR": str(state / "ipython"),
