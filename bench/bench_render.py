@@ -22,7 +22,8 @@ machine is printed beside each figure (``charge``).
 With ``--repetitions N`` every measurement is made N times: the naive way and the engine on
 the sample, and the whole campaign with 1 then 2 processes, in turn; each time is printed, and
 the ratios are computed from the best time of each, the same way on both sides (the run the
-rest of the machine disturbed least).
+rest of the machine disturbed least); the scaling of each pair of campaigns (1 process, then 2)
+and their median are printed too.
 
 Without --workspace, the Lozère demo data (2024-2025) are generated and imported first.
 """
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -110,17 +112,24 @@ def _campaign(ws: Path, repetitions: int = 1) -> tuple[float, int]:
     how well the reports themselves share the cores."""
     best: dict[int, float] = {}
     best_after: dict[int, float] = {}
+    pairs: list[float] = []  # scaling of each run with 1 process and the run with 2 that follows it
     n = 0
     for _ in range(repetitions):
+        times = {}
         for workers in (1, 2):
             t, n, startup, cpu = _engine(ws, None, workers, f"bench-{workers}")
+            times[workers] = t
             best[workers] = min(t, best.get(workers, t))
             best_after[workers] = min(t - startup, best_after.get(workers, t - startup))
             goal = " (objectif : moins de 90 s)" if workers == 2 else ""
             print(f"campagne complète ({n} rapports, PDF + DOCX + XLSX), {workers} processus : {t:.1f} s "
                   f"(dont démarrage {startup:.1f} s), CPU {cpu:.1f} s{goal} ({_charge()})")
+        pairs.append(times[1] / times[2])
     print(f"accélération de 1 à 2 processus : {best[1] / best[2]:.2f} (objectif : au moins 1,7) ; "
           f"sur les rapports seuls, après le démarrage des processus : {best_after[1] / best_after[2]:.2f}")
+    if len(pairs) > 1:
+        print("  mesure par mesure (1 processus puis 2, l'une après l'autre) : "
+              f"{', '.join(f'{p:.2f}' for p in pairs)} ; médiane {statistics.median(pairs):.2f}")
     return best[2], n
 
 
