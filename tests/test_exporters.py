@@ -16,7 +16,7 @@ import pytest
 from workspace_lib.exporters import (FORMATS, LEGENDE_SECRET, ExportError, ReportMeta, date_longue,
                                      export, formater)
 from workspace_lib.exporters import charts
-from workspace_lib.exporters._common import libelle_dimension
+from workspace_lib.exporters._common import LIBELLES_DIMENSIONS, libelle_dimension
 from workspace_lib.exporters.xlsx import nom_feuille
 from workspace_lib.report_model import (ChiffreCle, ChiffresCles, Graphique, Tableau, Texte, Titre,
                                         to_json)
@@ -496,8 +496,8 @@ def test_same_legend_and_labels_as_the_rest_of_the_workspace():
     from workspace_lib.indicators.moteur import DIMENSIONS
 
     assert LEGENDE_SECRET == legende
-    for name, (_, label) in DIMENSIONS.items():
-        assert libelle_dimension(name) == label[:1].upper() + label[1:]
+    assert set(DIMENSIONS) <= set(LIBELLES_DIMENSIONS)  # every dimension of the indicators has its header
+    assert libelle_dimension("tranche_age") == "Tranche d'âge (5 ans)"
     assert libelle_dimension("annee") == "Année"
     assert libelle_dimension("mon_axe") == "Mon axe"
 

@@ -27,30 +27,35 @@ NBSP = "\u00a0"  # before « % » and « € »
 MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
         "octobre", "novembre", "décembre")
 
-# Headers of the dimension columns: the labels of workspace_lib.indicators.moteur.DIMENSIONS
-# (loaded on first use), plus these for dimensions that are not indicator dimensions.
+# Headers of the dimension columns of the reports' tables: every dimension of the indicators
+# (workspace_lib.indicators.moteur.DIMENSIONS, checked by the tests) and those of the views.
 LIBELLES_DIMENSIONS = {
+    "sexe": "Sexe",
+    "statut": "Statut",
     "statut_agent": "Statut",
+    "statut_groupe": "Fonctionnaire / contractuel",
+    "categorie": "Catégorie",
+    "filiere": "Filière",
+    "tranche_age": "Tranche d'âge (5 ans)",
+    "temps_travail": "Temps complet / non complet",
+    "temps_partiel": "Temps partiel",
+    "position": "Position statutaire",
+    "motif_entree": "Motif d'arrivée",
+    "motif_sortie": "Motif de départ",
+    "type_employeur": "Type d'employeur",
+    "departement": "Département",
+    "region": "Région",
+    "commune": "Commune (code INSEE)",
+    "epci": "EPCI (SIREN)",
+    "employeur": "Employeur (SIRET)",
+    "motif": "Motif d'absence",
+    "type_formation": "Type de formation",
+    "organisme": "Organisme de formation",
     "annee": "Année",
     "strate": "Strate",
     "perimetre": "Périmètre",
     "niveau": "Niveau",
 }
-_libelles: dict[str, str] | None = None
-
-
-def _libelles_dimensions() -> dict[str, str]:
-    global _libelles
-    if _libelles is None:
-        labels = dict(LIBELLES_DIMENSIONS)
-        try:
-            from ..indicators.moteur import DIMENSIONS  # noqa: PLC0415  (DuckDB: ~1 s the first time)
-        except ImportError:  # pragma: no cover
-            DIMENSIONS = {}
-        for name, (_, label) in DIMENSIONS.items():
-            labels[name] = label[:1].upper() + label[1:]
-        _libelles = labels
-    return _libelles
 
 
 class ExportError(ValueError):
@@ -71,9 +76,8 @@ def mention_edition(value: dt.date) -> str:
 
 def libelle_dimension(name: str) -> str:
     """« categorie » -> « Catégorie » (indicator dimensions' labels), else the name tidied."""
-    labels = _libelles_dimensions()
-    if name in labels:
-        return labels[name]
+    if name in LIBELLES_DIMENSIONS:
+        return LIBELLES_DIMENSIONS[name]
     text = name.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
 

@@ -66,7 +66,7 @@ def taux_transmission_rsu(con, perimetre: Perimetre, annee, *, dimensions=None) 
     """
     ctx = contexte("taux_transmission_rsu", perimetre, annee, dimensions)
     dims = ctx.dims
-    dim_sel = "".join(f", {DIMENSIONS[d][0]} AS d_{d}" for d in dims)
+    dim_sel = "".join(f", {DIMENSIONS[d]} AS d_{d}" for d in dims)
     heads = (f"heads AS (SELECT a.annee, a.siret, count(*) AS n FROM agent a "
              f"WHERE {ctx.filtre('a')} AND {POP_PERMANENT_31_12} GROUP BY a.annee, a.siret)")
     emp = (f"emp AS (SELECT e.annee, e.siret{dim_sel}, CASE WHEN e.rsu_transmis THEN 1 ELSE 0 END AS t, "

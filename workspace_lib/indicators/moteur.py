@@ -56,35 +56,33 @@ TRANCHE_AGE_SQL = (
 )
 
 # --- whitelist of dimensions -------------------------------------------------------------------
-# name -> (SQL expression, French label). ``a`` is the agent row, ``e`` its employer-year,
-# ``x`` a detail row (absence or formation).
-DIMENSIONS: dict[str, tuple[str, str]] = {
-    "sexe": ("a.sexe", "sexe"),
-    "statut": ("a.statut", "statut"),
+# name -> SQL expression. ``a`` is the agent row, ``e`` its employer-year, ``x`` a detail row
+# (absence or formation). Their French headers in reports: exporters._common.LIBELLES_DIMENSIONS.
+DIMENSIONS: dict[str, str] = {
+    "sexe": "a.sexe",
+    "statut": "a.statut",
     "statut_groupe": (
         "CASE WHEN a.statut IN ('TITULAIRE', 'STAGIAIRE') THEN 'FONCTIONNAIRE' "
         "WHEN a.statut IN ('CONTRACTUEL_PERMANENT', 'CONTRACTUEL_NON_PERMANENT') THEN 'CONTRACTUEL' "
-        "ELSE 'AUTRE' END",
-        "fonctionnaire / contractuel",
+        "ELSE 'AUTRE' END"
     ),
-    "categorie": (f"coalesce(a.categorie, '{NON_RENSEIGNE}')", "catégorie"),
-    "filiere": ("a.filiere", "filière"),
-    "tranche_age": (TRANCHE_AGE_SQL, "tranche d'âge (5 ans)"),
-    "temps_travail": ("a.temps_travail", "temps complet / non complet"),
-    "temps_partiel": ("CASE WHEN a.quotite < 100 THEN 'TEMPS_PARTIEL' ELSE 'TEMPS_PLEIN' END",
-                      "temps partiel"),
-    "position": ("a.position", "position statutaire"),
-    "motif_entree": (f"coalesce(a.motif_entree, '{NON_RENSEIGNE}')", "motif d'arrivée"),
-    "motif_sortie": (f"coalesce(a.motif_sortie, '{NON_RENSEIGNE}')", "motif de départ"),
-    "type_employeur": ("e.type", "type d'employeur"),
-    "departement": ("e.departement", "département"),
-    "region": (f"coalesce(e.region, '{NON_RENSEIGNE}')", "région"),
-    "commune": (f"coalesce(e.code_insee, '{NON_RENSEIGNE}')", "commune (code INSEE)"),
-    "epci": (f"coalesce(e.epci_siren, '{NON_RENSEIGNE}')", "EPCI (SIREN)"),
-    "employeur": ("e.siret", "employeur (SIRET)"),
-    "motif": ("x.motif", "motif d'absence"),
-    "type_formation": ("x.type_formation", "type de formation"),
-    "organisme": ("x.organisme", "organisme de formation"),
+    "categorie": f"coalesce(a.categorie, '{NON_RENSEIGNE}')",
+    "filiere": "a.filiere",
+    "tranche_age": TRANCHE_AGE_SQL,
+    "temps_travail": "a.temps_travail",
+    "temps_partiel": "CASE WHEN a.quotite < 100 THEN 'TEMPS_PARTIEL' ELSE 'TEMPS_PLEIN' END",
+    "position": "a.position",
+    "motif_entree": f"coalesce(a.motif_entree, '{NON_RENSEIGNE}')",
+    "motif_sortie": f"coalesce(a.motif_sortie, '{NON_RENSEIGNE}')",
+    "type_employeur": "e.type",
+    "departement": "e.departement",
+    "region": f"coalesce(e.region, '{NON_RENSEIGNE}')",
+    "commune": f"coalesce(e.code_insee, '{NON_RENSEIGNE}')",
+    "epci": f"coalesce(e.epci_siren, '{NON_RENSEIGNE}')",
+    "employeur": "e.siret",
+    "motif": "x.motif",
+    "type_formation": "x.type_formation",
+    "organisme": "x.organisme",
 }
 DIMS_AGENT = ("sexe", "statut", "statut_groupe", "categorie", "filiere", "tranche_age",
               "temps_travail", "temps_partiel", "position", "type_employeur", "departement", "region",
@@ -326,7 +324,7 @@ class Contexte:
 
 
 def _dim_select(dims: Sequence[str]) -> str:
-    return "".join(f", {DIMENSIONS[d][0]} AS d_{d}" for d in dims)
+    return "".join(f", {DIMENSIONS[d]} AS d_{d}" for d in dims)
 
 
 def _join_employeur(ctx: Contexte, dims: Sequence[str]) -> str:
@@ -419,7 +417,7 @@ def cube_detail(con, ind_id: str, perimetre: Perimetre, annee, dimensions, *, po
     if not dd:
         return ctx.table(execute(con, _detail_par_agent(ctx, base, table, detail_where, p_aggs, d_aggs, sorties),
                                  ctx.params))
-    det_cols = "".join(f", {DIMENSIONS[d][0]} AS d_{d}" for d in dd)
+    det_cols = "".join(f", {DIMENSIONS[d]} AS d_{d}" for d in dd)
     det = (
         # joined on the 64-bit hash of the pseudonym first (much cheaper than on the 32-character
         # text), then on the pseudonym itself so that the join stays exact. The pseudonym is an
