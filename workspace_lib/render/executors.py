@@ -66,19 +66,16 @@ def first_core(workspace_root: str | None, workers: int) -> int:
         fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file is closed
         fh.seek(0)
         text = fh.read().strip()
-        first = int(text) % 4096 if text.isdigit() else 0
+        first = int(text) if text.isdigit() else 0
         fh.seek(0)
         fh.truncate()
-        fh.write(str(first + workers))
+        fh.write(str((first + workers) % default_workers()))
     return first
 
 
-def pin_to_core(slots: Any) -> int | None:
+def pin_to_core(slots: Any) -> int:
     """Keep this process, and the processes and threads it will start, on one of the cores it may
-    use: the next one in turn (``slots``: a shared counter, one per pool). Returns the core, or
-    None where the system cannot pin (not Linux)."""
-    if not hasattr(os, "sched_setaffinity"):
-        return None
+    use: the next one in turn (``slots``: a shared counter, one per pool). Returns the core."""
     with slots.get_lock():
         slot = slots.value
         slots.value += 1
