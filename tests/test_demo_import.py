@@ -100,6 +100,20 @@ def test_every_row_of_the_demo_files_is_in_the_warehouse(demo):
         con.close()
 
 
+def test_agents_are_stored_in_the_order_of_their_file(demo):
+    """The load keeps an export's order (each employer's agents together), without sorting it."""
+    data, ws = demo
+    with (data / "csv" / "2024" / "agents-2024.csv").open(encoding="utf-8") as fh:
+        in_file = [row["siret"] for row in csv.DictReader(fh, delimiter=";")]
+    assert in_file != sorted(in_file)  # else the test could not tell a sort from the file's order
+    con = duckdb.connect(str(ws.warehouse_path), read_only=True)
+    try:
+        stored = [r[0] for r in con.execute("SELECT siret FROM agent WHERE annee = 2024 ORDER BY rowid").fetchall()]
+    finally:
+        con.close()
+    assert stored == in_file
+
+
 def test_xlsx_files_give_the_same_warehouse_as_csv(demo, tmp_path):
     data, ws = demo
     other = Workspace.locate(tmp_path / "xlsx").ensure()

@@ -6,8 +6,8 @@ does the same checks in the pass that reads the file: the typed columns the load
 stored with a ``_bad`` flag (some rule broken), and nothing else. It never reports: the
 importer sends any file it finds fault with through the staged path, which says what and where.
 
-The rows are not numbered (a CSV scan gives no line number), so DuckDB may store them in any
-order: its threads then do not wait for each other.
+The rows are not numbered (a CSV scan gives no line number); they keep the file's order, which
+the load keeps too (an export lists each employer's agents together).
 
 Two shortcuts make the pass cheaper than the staged path's view, without ever accepting what
 the staged path refuses:
@@ -96,15 +96,11 @@ def materialise_checked(con: duckdb.DuckDBPyConnection, kind: FileKind, raw: Raw
     types = _read_types(kind, raw)
     params = {**params, "csv_columns": types, "csv_decimal": "." if raw.scan_params["csv_delim"] == "," else ","}
     stored = [_t(c) for c in keep] + [f'"{name}"' for name, _ in derived]
-    con.execute("SET preserve_insertion_order = false")
-    try:
-        con.execute(
-            f'CREATE TABLE "{table}" AS SELECT {", ".join(stored)}, '
-            f'coalesce({" OR ".join(conditions)}, false) AS _bad '
-            f"FROM (SELECT {with_shared} FROM ({_columns_select(kind, raw, year_asked, derived, types)}))",
-            params)
-    finally:
-        con.execute("RESET preserve_insertion_order")
+    con.execute(
+        f'CREATE TABLE "{table}" AS SELECT {", ".join(stored)}, '
+        f'coalesce({" OR ".join(conditions)}, false) AS _bad '
+        f"FROM (SELECT {with_shared} FROM ({_columns_select(kind, raw, year_asked, derived, types)}))",
+        params)
 
 
 def broken_rows(con: duckdb.DuckDBPyConnection, table: str, years: str) -> bool:
