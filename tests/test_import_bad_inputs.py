@@ -26,9 +26,9 @@ import pytest
 from workspace_lib.config import Workspace
 from workspace_lib.ingest import ImportRejected, import_sources
 from workspace_lib.ingest import readers
-from workspace_lib.file_formats import luhn_ok
+from workspace_lib.file_formats import AGENTS, luhn_ok, nir_key
 from workspace_lib.ingest.pseudonymise import pseudonym
-from workspace_lib.ingest.validate import luhn_sql
+from workspace_lib.ingest.validate import column_rules, luhn_sql
 
 DATA = Path(__file__).parent / "data"
 BAD = DATA / "bad"
@@ -288,6 +288,24 @@ def test_sql_luhn_check_agrees_with_python():
     con = duckdb.connect()
     got = dict(con.execute(f"SELECT s, {luhn_sql('s')} FROM unnest(?) t(s)", [sirets]).fetchall())
     assert got == {s: luhn_ok(s) for s in sirets}
+
+
+def test_sql_nir_key_check_agrees_with_python():
+    """The key rule, with Corsica's 2A and 2B, says what file_formats.nir_key says."""
+    rng = random.Random(5)
+    nirs = []
+    for i in range(3000):
+        number = "".join(rng.choice("0123456789") for _ in range(13))
+        number = rng.choice("1278") + number[1:]  # a first digit the NIR format admits
+        if i % 3 == 0:
+            number = number[:5] + rng.choice(("2A", "2B")) + number[7:]
+        key = nir_key(number)
+        nirs.append(f"{number}{key if i % 2 else (key + rng.randint(1, 96)) % 97:02d}")
+    rule = next(r for r in column_rules(AGENTS.column("nir")) if r.message == "clé du NIR invalide")
+    con = duckdb.connect()
+    got = dict(con.execute(f'SELECT nir, {rule.condition} FROM (SELECT unnest(?) AS nir)', [nirs]).fetchall())
+    assert got == {n: nir_key(n[:13]) != int(n[13:]) for n in nirs}
+    assert sum(got.values()) == len(nirs) // 2 and any(n[5:7] == "2A" and not bad for n, bad in got.items())
 
 
 # ------------------------------------------------------------------------ valid variants

@@ -483,6 +483,14 @@ def build_variants() -> list[str]:
         return f"{space}{v}{space}"
 
     variant("padded-values", lambda k, h, r: (f"{k}.csv", to_csv(h, map_cells(k, h, r, padded)).encode()))
+
+    def spaced_nir(col, v):
+        # "2 75 05 48 095 012 04", as printed on a carte Vitale: the import removes the spaces.
+        if col.kind != "nir":
+            return v
+        return " ".join((v[0], v[1:3], v[3:5], v[5:7], v[7:10], v[10:13], v[13:]))
+
+    variant("spaced-nir", lambda k, h, r: (f"{k}.csv", to_csv(h, map_cells(k, h, r, spaced_nir)).encode()))
     variant("xlsx", lambda k, h, r: (f"{k}.xlsx", xlsx_bytes(h, typed_rows(k, h, r))))
     variant("parquet", lambda k, h, r: (f"{k}.parquet", parquet_bytes(h, typed_rows(k, h, r))))
     return names

@@ -13,8 +13,10 @@ Two shortcuts make the pass cheaper than the staged path's view, without ever ac
 the staged path refuses:
 - numbers (French decimal comma) and dates (dd/mm/yyyy) are typed by DuckDB's CSV reader, which
   fails on any other spelling (the file then goes through the staged path);
-- enumerations, booleans and SIRET are not trimmed: a value with spaces around it is in no
-  list and is no SIRET, so its row is flagged and the staged path (which trims) decides.
+- enumerations, booleans, SIRET and NIR are not trimmed: a value with spaces around it is in
+  no list and is no SIRET, so its row is flagged and the staged path (which trims) decides;
+- a NIR is not normalised either (spaces removed, upper case): one that needs it is not well
+  formed as it is, so its row is flagged too.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from .validate import _n, _nir_well_formed, _rules, _t, _typed, _typed_name, _v,
 
 # DuckDB type of the columns its CSV reader types, by kind of column.
 _READ_TYPED = {"int": "DOUBLE", "decimal": "DOUBLE", "date": "DATE"}
-_UNTRIMMED = frozenset({"enum", "bool", "siret"})
+_UNTRIMMED = frozenset({"enum", "bool", "siret", "nir"})
 _SCAN_OPTIONS = ", decimal_separator=$csv_decimal, dateformat='%d/%m/%Y'"
 
 
@@ -67,7 +69,11 @@ def _columns_select(kind: FileKind, raw: RawTable, year: int | None, derived: li
         untrimmed = read_typed or (col.kind in _UNTRIMMED and col.name in raw.columns)
         value = text if untrimmed else f"nullif(trim({text}), '')"
         cleaned.append(f"{value} AS {_v(col.name)}")
-        typed.append(f"{_typed_read(col) if read_typed else _typed(kind, col)} AS {_typed_name(col.name)}")
+        if read_typed:
+            typed_sql = _typed_read(col)
+        else:
+            typed_sql = _v(col.name) if col.kind == "nir" else _typed(kind, col)
+        typed.append(f"{typed_sql} AS {_typed_name(col.name)}")
     final = [f"{_typed_name(c.name)} AS {_t(c.name)}" for c in kind.columns]
     final += [f"{_v(c.name)} IS NULL AS {_n(c.name)}" for c in kind.columns]
     final += [f'{sql} AS "{name}"' for name, sql in derived]

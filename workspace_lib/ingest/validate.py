@@ -210,7 +210,10 @@ def _nir_well_formed(t: str) -> str:
 def _nir_rules(n: str, t: str) -> list[Rule]:
     well_formed = _nir_well_formed(t)
     # TRY_CAST: DuckDB evaluates both sides of AND, also on rows that are not well formed.
-    number = f"TRY_CAST(replace(replace(substr({t}, 1, 13), '2A', '19'), '2B', '18') AS BIGINT)"
+    # Corsica's 2A and 2B count as 19 and 18; only those NIRs pay for the replacements.
+    number = (f"CASE WHEN substr({t}, 7, 1) IN ('A', 'B') "
+              f"THEN TRY_CAST(replace(replace(substr({t}, 1, 13), '2A', '19'), '2B', '18') AS BIGINT) "
+              f"ELSE TRY_CAST(substr({t}, 1, 13) AS BIGINT) END")
     return [
         Rule("nir", f"NOT {n} AND NOT {well_formed}", "NIR attendu : 15 caractères (13 + clé)"),
         Rule("nir", f"{well_formed} AND 97 - {number} % 97 <> TRY_CAST(substr({t}, 14, 2) AS INTEGER)",
