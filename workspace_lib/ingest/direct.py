@@ -9,7 +9,7 @@ importer sends any file it finds fault with through the staged path, which says 
 The rows are not numbered (a CSV scan gives no line number); they keep the file's order, which
 the load keeps too (an export lists each employer's agents together).
 
-Two shortcuts make the pass cheaper than the staged path's view, without ever accepting what
+These shortcuts make the pass cheaper than the staged path's view, without ever accepting what
 the staged path refuses:
 - numbers (French decimal comma) and dates (dd/mm/yyyy) are typed by DuckDB's CSV reader, which
   fails on any other spelling (the file then goes through the staged path);
