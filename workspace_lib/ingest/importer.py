@@ -16,6 +16,7 @@ import getpass
 import json
 import os
 import shutil
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, TaskID
 
 from .. import scratch as scratch_folders
 from ..config import Workspace
@@ -34,6 +35,7 @@ from . import crosscheck, postgres, readers
 from .crosscheck import TypedFile
 from .direct import broken_rows, materialise_checked
 from .errors import ImportRejected, Problem
+from .progress import follow_statements, import_progress, statement_progress
 from .pseudonymise import DEPENDANTS, hmac_pads, pseudonym_sql, pseudonymise_dependants
 from .validate import check_rows, fill_ref_values, materialise, staging_view
 
@@ -129,6 +131,7 @@ class _Import:
         scratch_folders.remove_orphans(scratch, "import")
         self.workdir = scratch_folders.make(scratch, "import")
         self.con = duckdb.connect(":memory:", config={"temp_directory": str(self.workdir / "spill")})
+        follow_statements(self.con)
         fill_ref_values(self.con, FILE_KINDS)
         self.has_warehouse = workspace.warehouse_path.exists()
         if self.has_warehouse:
@@ -139,6 +142,8 @@ class _Import:
         self.problems: list[Problem] = []
         self.total = 0
         self.hasher = ThreadPoolExecutor(max_workers=1)
+        # Its reading is not the import's: the bars leave it out (see progress.BytesRead).
+        self.hasher_thread = self.hasher.submit(threading.get_native_id).result()
         self.digests: dict[Path, Future] = {}
 
     def close(self) -> None:
@@ -282,12 +287,13 @@ class _Import:
             f"WHERE sha256 = ? AND type_fichier = ?) AND (annee, siret) IN (SELECT annee, siret FROM ({union}))",
             [sha256, kind.name]).fetchall()[0][0] > 0
 
-    def _crosscheck(self, files: list[TypedFile]) -> tuple[list[Problem], int]:
+    def _crosscheck(self, files: list[TypedFile], task: TaskID) -> tuple[list[Problem], int]:
         """Checks across rows and files: duplicates, unknown employers and agents.
 
         The absences and trainings get their pseudonyms on the way, once duplicates are known.
         """
         problems, total = [], 0
+        self.progress.reset(task)
         for check in (lambda: crosscheck.duplicates(self.con, files),
                       lambda: crosscheck.unknown_employers(self.con, files, self.has_warehouse),
                       lambda: pseudonymise_dependants(self.con, files, self.pads),
@@ -295,6 +301,7 @@ class _Import:
             found, count = check() or ([], 0)
             problems += found
             total += count
+            self.progress.advance(task)
         return problems, total
 
     def _numbered(self, f: TypedFile) -> TypedFile | None:
@@ -329,16 +336,18 @@ class _Import:
                     f"DELETE FROM {f.kind.table} WHERE (annee, siret) IN "
                     f'(SELECT annee, siret FROM memory.main."years_{f.table}")')
             next_id = self.con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchall()[0][0]
-            for import_id, f in enumerate(files, start=next_id):
+            for done, (import_id, f) in enumerate(enumerate(files, start=next_id)):
+                self.progress.update(self.load_task, detail=f.kind.name)
                 columns = _stored_columns(f.kind) + ["import_id"]
                 select = ", ".join(f'"{c}"' for c in columns[:-1])
                 table = f"{f.table}$p" if f.kind.name in DEPENDANTS else f.table  # with pseudonyms
-                self.con.execute(
-                    f"INSERT INTO {f.kind.table} ({', '.join(columns)}) "
-                    # In the file's order, not sorted: an export lists each employer's rows
-                    # together, and a département's year fits in a row group or a few (sorting
-                    # would cost a third of the load and gain nothing measurable there).
-                    f'SELECT {select}, ? FROM memory.main."{table}"', [import_id])
+                with statement_progress(self.con, lambda x, d=done: self.progress.update(self.load_task, completed=d + x)):
+                    self.con.execute(
+                        f"INSERT INTO {f.kind.table} ({', '.join(columns)}) "
+                        # In the file's order, not sorted: an export lists each employer's rows
+                        # together, and a département's year fits in a row group or a few
+                        # (sorting would cost a third of the load and gain nothing measurable there).
+                        f'SELECT {select}, ? FROM memory.main."{table}"', [import_id])
                 years = self.con.execute(
                     f'SELECT count(*), string_agg(DISTINCT CAST(annee AS VARCHAR), \',\' ORDER BY CAST(annee AS VARCHAR)) '
                     f'FROM memory.main."years_{f.table}"').fetchall()[0]
@@ -347,7 +356,7 @@ class _Import:
                     [import_id, f.source, f.sha256, "postgresql" if f.source.startswith("postgres") else "fichier",
                      f.kind.name, years[1], f.rows, years[0], self.user, self.started])
                 outcomes.append(Outcome(f.source, f.kind.name, f.rows, years[0], "importe"))
-                self.progress.advance(self.load_task)
+                self.progress.update(self.load_task, completed=done + 1)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
@@ -374,17 +383,24 @@ class _Import:
             if path.suffix.lower() in (".csv", ".txt", ".tsv"):
                 self.digests[path] = self.hasher.submit(readers.file_sha256, path)
         started = time.perf_counter()
-        read_task = self.progress.add_task("Lecture et contrôle", total=len(items))
+        # The reading bar counts bytes: a file of agents weighs more than one of employers.
+        sizes = [max(path.stat().st_size, 1) if path.is_file() else 1 for path, _ in items]
+        read_task = self.progress.add_task("Lecture et contrôle", total=sum(sizes), detail="")
         files: list[TypedFile] = []
         for number, (path, name) in enumerate(items):
+            read = sum(sizes[:number])
+            self.progress.update(read_task, completed=read, detail=f"fichier {number + 1}/{len(items)}")
             try:
-                typed = self.stage(number, path, name)
+                with statement_progress(self.con, lambda x, r=read, n=sizes[number]:
+                                        self.progress.update(read_task, completed=r + n * x),
+                                        file_size=sizes[number], excluded_thread=self.hasher_thread):
+                    typed = self.stage(number, path, name)
             except ImportRejected as exc:
                 self._add(exc.problems, exc.total)
                 typed = None
             if typed is not None:
                 files.append(typed)
-            self.progress.advance(read_task)
+        self.progress.update(read_task, completed=sum(sizes))
         # A file skipped as already imported is read after all when another file of its kind
         # brings one of its employer-years: the load replaces them, and would lose its rows.
         again = True
@@ -403,12 +419,13 @@ class _Import:
                     again = True
         timings = {"lecture_controle": time.perf_counter() - started}
         if not self.problems and files:
-            problems, total = self._crosscheck(files)
+            task = self.progress.add_task("Contrôles croisés", total=4, detail="doublons, employeurs, agents")
+            problems, total = self._crosscheck(files, task)
             if total and any(f.line_sql is None for f in files):
                 # Rows read straight from a file are not numbered: read such files again,
                 # numbered, to say where the problems are.
                 files = [g for g in map(self._numbered, files) if g is not None]
-                problems, total = self._crosscheck(files)
+                problems, total = self._crosscheck(files, task)
             self._add(problems, total)
         if self.problems:
             raise ImportRejected(self.problems, self.total)
@@ -416,7 +433,7 @@ class _Import:
         for f in files:
             if f.kind.name in DEPENDANTS:
                 self.con.execute(f'DROP TABLE "{f.table}"')  # its copy with pseudonyms is loaded
-        self.load_task = self.progress.add_task("Chargement dans l'entrepôt", total=len(files))
+        self.load_task = self.progress.add_task("Chargement dans l'entrepôt", total=len(files), detail="")
         outcomes = self.load(files) if files else []
         timings["chargement"] = time.perf_counter() - started - sum(timings.values())
         return ImportReport(outcomes + self.skipped, timings)
@@ -430,9 +447,7 @@ def import_sources(workspace: Workspace, sources: list[str], year: int | None = 
     """
     user = user or os.environ.get("WORKSPACE_USER") or getpass.getuser()
     console = Console(stderr=True)
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=console,
-                        disable=not console.is_terminal if show_progress is None else not show_progress)
+    progress = import_progress(console, disable=not console.is_terminal if show_progress is None else not show_progress)
     run = _Import(workspace, year, user, progress)
     entry = {"debut": run.started.isoformat(), "utilisateur": user, "sources": [_safe(s) for s in sources]}
     try:
