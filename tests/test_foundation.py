@@ -116,3 +116,45 @@ def test_nir_key_and_luhn():
 ])
 def test_headers_are_normalised(header, expected):
     assert normalise_header(header) == expected
+
+
+_IMPORT_ALONE = """
+import sys
+from workspace_lib.cli import main
+try:
+    main(["--workspace", sys.argv[1], "import", sys.argv[2]])
+except SystemExit as exc:
+    assert not exc.code, exc.code
+heavy = sorted(m for m in ("pandas", "numpy", "pyarrow", "scipy", "psycopg", "jupyter_server") if m in sys.modules)
+print("lourds:", ",".join(heavy))
+"""
+
+
+def test_an_import_of_csv_files_loads_no_heavy_library(tmp_path):
+    """The ``import`` command needs DuckDB, not pandas nor Jupyter's server: a second less each time."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    valid = Path(__file__).parent / "data" / "valid"
+    done = subprocess.run([sys.executable, "-c", _IMPORT_ALONE, str(tmp_path / "ws"), str(valid)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Import terminé" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "lourds:"
+
+
+def test_every_command_of_the_cli_loads_and_has_a_french_help():
+    from click.testing import CliRunner
+
+    from workspace_lib.cli import main
+
+    listed = CliRunner().invoke(main, ["--help"]).output
+    ctx = main.make_context("workspace", ["info"])
+    for name in main.list_commands(ctx):
+        assert name in listed
+        command = main.get_command(ctx, name)
+        assert command is not None and command.help, name
+        shown = CliRunner().invoke(main, [name, "--help"])
+        assert shown.exit_code == 0 and "Erreur" not in shown.output, (name, shown.output)
+    assert {"import", "render", "serve", "users", "scheduler", "audit-disclosure"} <= set(main.list_commands(ctx))

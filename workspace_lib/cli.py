@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -30,12 +31,37 @@ def _parse_years(text: str) -> list[int]:
     return sorted(set(years))
 
 
+# Commands defined next to the concept they serve, imported only when they run or --help lists
+# them: their packages import pandas, scipy or Jupyter's server, a second that ``import`` or
+# ``render`` need not pay.
+_LAZY_COMMANDS = {
+    "audit-disclosure": "workspace_lib.disclosure.cli:audit_disclosure",
+    "export-microdata": "workspace_lib.disclosure.cli:export_microdata",
+    "serve": "workspace_lib.server.cli:serve_command",
+    "users": "workspace_lib.server.cli:users_group",
+    "audit": "workspace_lib.server.cli:audit_command",
+    "scheduler": "workspace_lib.schedule.cli:scheduler_command",
+}
+
+
 class _FrenchErrors(click.Group):
-    """Turns expected failures (missing file, bad settings) into a French message, not a traceback."""
+    """Turns expected failures (missing file, bad settings) into a French message, not a traceback;
+    loads the commands of ``_LAZY_COMMANDS`` when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *_LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _LAZY_COMMANDS:
+            module, name = _LAZY_COMMANDS[cmd_name].split(":")
+            return getattr(importlib.import_module(module), name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort):
+            raise  # click's own ends (--help, Ctrl-C) are RuntimeErrors too: not failures to report
         except (FileNotFoundError, ValueError, PermissionError, RuntimeError) as exc:
             click.echo(f"Erreur : {exc}", err=True)
             sys.exit(2)
@@ -171,22 +197,6 @@ def info() -> None:
         for fichier, kind, lignes, resultat, fin in rows:
             click.echo(f"  {fin:%d/%m/%Y %H:%M} {kind} {fichier} : {lignes} lignes ({resultat})")
 
-
-def _register_commands() -> None:
-    """Commands defined next to the concept they serve."""
-    from .disclosure.cli import audit_disclosure, export_microdata
-    from .schedule.cli import scheduler_command
-    from .server.cli import audit_command, serve_command, users_group
-
-    main.add_command(audit_disclosure, "audit-disclosure")
-    main.add_command(export_microdata, "export-microdata")
-    main.add_command(serve_command)
-    main.add_command(users_group)
-    main.add_command(audit_command)
-    main.add_command(scheduler_command)
-
-
-_register_commands()
 
 if __name__ == "__main__":
     main()

@@ -7,10 +7,15 @@ a commune nouvelle, with the code of that commune), epci, departements, regions.
 
 from __future__ import annotations
 
+import csv
 import functools
+import gzip
+import io
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 TABLES = ("communes", "anciennes_communes", "epci", "departements", "regions")
 _CODE_COLUMNS = {
@@ -27,9 +32,19 @@ def table(name: str) -> pd.DataFrame:
     """One reference table as a DataFrame (codes kept as text). Do not modify the result."""
     if name not in TABLES:
         raise KeyError(f"Table de référence inconnue : {name!r} (connues : {', '.join(TABLES)})")
+    import pandas as pd  # imported here: an import of RSU files needs only departement_codes()
+
     path = resources.files("workspace_lib") / "data" / f"{name}.csv.gz"
     with resources.as_file(path) as file:
         return pd.read_csv(file, dtype={c: "string" for c in _CODE_COLUMNS[name]})
+
+
+@functools.cache
+def departement_codes() -> tuple[str, ...]:
+    """The codes of the départements, in the order of their table (read without pandas)."""
+    data = (resources.files("workspace_lib") / "data" / "departements.csv.gz").read_bytes()
+    with io.TextIOWrapper(gzip.GzipFile(fileobj=io.BytesIO(data)), encoding="utf-8") as text:
+        return tuple(row["code"] for row in csv.DictReader(text))
 
 
 def departement(code: str) -> dict:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import psycopg
-from psycopg import sql
-
 from .errors import ImportRejected, Problem
+
+if TYPE_CHECKING:
+    import psycopg
 
 TABLES = ("employeurs", "agents", "absences", "formations")
 
@@ -55,6 +56,8 @@ def _why(exc: psycopg.Error) -> str:
 
 def export_tables(url: str, workdir: Path) -> list[tuple[str, Path]]:
     """Copy each RSU table of the database to a CSV file in ``workdir``; (display name, path)."""
+    import psycopg  # only an import from PostgreSQL pays for it
+
     try:
         return _export_tables(url, workdir)
     except psycopg.Error as exc:  # e.g. a table the user may not read, a view that fails
@@ -64,6 +67,9 @@ def export_tables(url: str, workdir: Path) -> list[tuple[str, Path]]:
 
 
 def _export_tables(url: str, workdir: Path) -> list[tuple[str, Path]]:
+    import psycopg
+    from psycopg import sql
+
     conn_url, schema, shown = split_url(url)
     try:
         conn = psycopg.connect(conn_url, connect_timeout=10)

@@ -63,7 +63,7 @@ def _variable(list_name: str) -> str:
 def fill_ref_values(con: duckdb.DuckDBPyConnection, kinds: tuple[FileKind, ...]) -> None:
     """Set the lists of constants the rules compare with, as DuckDB variables (bound parameters)."""
     lists = {"bool_true": list(TRUE_WORDS), "bool_false": list(FALSE_WORDS),
-             "departements": list(reference.table("departements")["code"])}
+             "departements": list(reference.departement_codes())}
     for kind in kinds:
         for col in kind.columns:
             if col.choices:
