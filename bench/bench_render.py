@@ -25,7 +25,8 @@ the ratios are computed from the best time of each, the same way on both sides (
 rest of the machine disturbed least); the scaling of each pair of campaigns (1 process, then 2)
 and their median are printed too, beside the scaling of the machine itself measured just before
 each pair (a fixed amount of pure computation, 1 then 2 processes): on a shared host two cores
-are rarely worth twice one, and that is the most any program could gain there.
+are rarely worth twice one, and that is the most any program could gain there. The cores each
+campaign kept busy on average (its CPU time over its duration) tell idle cores from slower ones.
 
 Without --workspace, the Lozère demo data (2024-2025) are generated and imported first.
 """
@@ -137,19 +138,21 @@ def _campaign(ws: Path, repetitions: int = 1) -> tuple[float, int]:
     best_after: dict[int, float] = {}
     pairs: list[float] = []  # scaling of each run with 1 process and the run with 2 that follows it
     machine: list[float] = []  # the machine's own scaling, measured just before each pair
+    busy: list[tuple[float, float]] = []  # cores kept busy on average (CPU / wall), 1 then 2 processes
     n = 0
     for _ in range(repetitions):
         machine.append(_machine_scaling())
-        times = {}
+        times, cores = {}, {}
         for workers in (1, 2):
             t, n, startup, cpu = _engine(ws, None, workers, f"bench-{workers}")
-            times[workers] = t
+            times[workers], cores[workers] = t, cpu / t
             best[workers] = min(t, best.get(workers, t))
             best_after[workers] = min(t - startup, best_after.get(workers, t - startup))
             goal = " (objectif : moins de 90 s)" if workers == 2 else ""
             print(f"campagne complète ({n} rapports, PDF + DOCX + XLSX), {workers} processus : {t:.1f} s "
                   f"(dont démarrage {startup:.1f} s), CPU {cpu:.1f} s{goal} ({_charge()})")
         pairs.append(times[1] / times[2])
+        busy.append((cores[1], cores[2]))
     print(f"accélération de 1 à 2 processus : {best[1] / best[2]:.2f} (objectif : au moins 1,7) ; "
           f"sur les rapports seuls, après le démarrage des processus : {best_after[1] / best_after[2]:.2f}")
     print("  mesure par mesure (1 processus puis 2, l'une après l'autre) : "
@@ -157,6 +160,9 @@ def _campaign(ws: Path, repetitions: int = 1) -> tuple[float, int]:
     print("  accélération de la machine elle-même (calcul pur, 1 puis 2 processus, juste avant chaque paire) : "
           f"{', '.join(f'{m:.2f}' for m in machine)} ; part atteinte par la campagne : "
           f"{', '.join(f'{p / m:.0%}' for p, m in zip(pairs, machine))}")
+    print("  cœurs occupés en moyenne (CPU / durée), 1 processus puis 2 : "
+          f"{' ; '.join(f'{one:.2f} puis {two:.2f}' for one, two in busy)} (2,00 : les deux cœurs "
+          "toujours occupés ; le CPU de chaque campagne, imprimé plus haut, dit ce que le même travail a coûté)")
     return best[2], n
 
 
