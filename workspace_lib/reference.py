@@ -27,6 +27,11 @@ _CODE_COLUMNS = {
 }
 
 
+def _shipped(name: str):
+    """The compressed CSV file of a reference table, in the package."""
+    return resources.files("workspace_lib") / "data" / f"{name}.csv.gz"
+
+
 @functools.cache
 def table(name: str) -> pd.DataFrame:
     """One reference table as a DataFrame (codes kept as text). Do not modify the result."""
@@ -34,15 +39,14 @@ def table(name: str) -> pd.DataFrame:
         raise KeyError(f"Table de référence inconnue : {name!r} (connues : {', '.join(TABLES)})")
     import pandas as pd  # imported here: an import of RSU files needs only departement_codes()
 
-    path = resources.files("workspace_lib") / "data" / f"{name}.csv.gz"
-    with resources.as_file(path) as file:
+    with resources.as_file(_shipped(name)) as file:
         return pd.read_csv(file, dtype={c: "string" for c in _CODE_COLUMNS[name]})
 
 
 @functools.cache
 def departement_codes() -> tuple[str, ...]:
     """The codes of the départements, in the order of their table (read without pandas)."""
-    data = (resources.files("workspace_lib") / "data" / "departements.csv.gz").read_bytes()
+    data = _shipped("departements").read_bytes()
     with io.TextIOWrapper(gzip.GzipFile(fileobj=io.BytesIO(data)), encoding="utf-8") as text:
         return tuple(row["code"] for row in csv.DictReader(text))
 

@@ -20,6 +20,7 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 import duckdb
@@ -293,11 +294,12 @@ class _Import:
         The absences and trainings get their pseudonyms on the way, once duplicates are known.
         """
         problems, total = [], 0
-        self.progress.reset(task)
-        for check in (lambda: crosscheck.duplicates(self.con, files),
-                      lambda: crosscheck.unknown_employers(self.con, files, self.has_warehouse),
-                      lambda: pseudonymise_dependants(self.con, files, self.pads),
-                      lambda: crosscheck.unknown_agents(self.con, files, self.has_warehouse)):
+        checks = (lambda: crosscheck.duplicates(self.con, files),
+                  lambda: crosscheck.unknown_employers(self.con, files, self.has_warehouse),
+                  lambda: pseudonymise_dependants(self.con, files, self.pads),
+                  lambda: crosscheck.unknown_agents(self.con, files, self.has_warehouse))
+        self.progress.reset(task, total=len(checks))
+        for check in checks:
             found, count = check() or ([], 0)
             problems += found
             total += count
@@ -336,7 +338,8 @@ class _Import:
                     f"DELETE FROM {f.kind.table} WHERE (annee, siret) IN "
                     f'(SELECT annee, siret FROM memory.main."years_{f.table}")')
             next_id = self.con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchall()[0][0]
-            for done, (import_id, f) in enumerate(enumerate(files, start=next_id)):
+            for done, f in enumerate(files):
+                import_id = next_id + done
                 self.progress.update(self.load_task, detail=f.kind.name)
                 columns = _stored_columns(f.kind) + ["import_id"]
                 select = ", ".join(f'"{c}"' for c in columns[:-1])
@@ -387,8 +390,7 @@ class _Import:
         sizes = [max(path.stat().st_size, 1) if path.is_file() else 1 for path, _ in items]
         read_task = self.progress.add_task("Lecture et contrôle", total=sum(sizes), detail="")
         files: list[TypedFile] = []
-        for number, (path, name) in enumerate(items):
-            read = sum(sizes[:number])
+        for number, ((path, name), read) in enumerate(zip(items, accumulate(sizes, initial=0))):
             self.progress.update(read_task, completed=read, detail=f"fichier {number + 1}/{len(items)}")
             try:
                 with statement_progress(self.con, lambda x, r=read, n=sizes[number]:
@@ -419,7 +421,7 @@ class _Import:
                     again = True
         timings = {"lecture_controle": time.perf_counter() - started}
         if not self.problems and files:
-            task = self.progress.add_task("Contrôles croisés", total=4, detail="doublons, employeurs, agents")
+            task = self.progress.add_task("Contrôles croisés", total=None, detail="doublons, employeurs, agents")
             problems, total = self._crosscheck(files, task)
             if total and any(f.line_sql is None for f in files):
                 # Rows read straight from a file are not numbered: read such files again,
